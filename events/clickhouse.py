@@ -1,0 +1,128 @@
+"""The one owner of ClickHouse clients (DESIGN.md §3.1).
+
+``CLICKHOUSE_URL`` picks the engine: ``chdb:///path`` is the embedded chDB (real ClickHouse
+in-process), ``http(s)://user:pass@host:8123/db`` a server. Clients are opened lazily, one per
+thread and per process: a chDB session opened before ``fork()`` hangs in the child, and one
+connection runs one query at a time.
+
+Only ONE OS process may open a chDB data path. The embedded run therefore keeps the web
+server, the flusher, the Celery worker and beat inside one process (see README).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+import clickhouse_connect
+from clickhouse_connect.driver.client import Client as CHClient
+from django.conf import settings
+
+_local = threading.local()
+_lock = threading.Lock()
+
+# Applied to every read a user can cause. readonly=2 forbids writes but lets the query carry
+# its own limits; result_overflow_mode='break' returns the first N rows instead of failing.
+READ_SETTINGS: dict[str, Any] = {
+    "readonly": 2,
+    "max_execution_time": 20,
+    "max_result_rows": 100_000,
+    "result_overflow_mode": "break",
+    "max_memory_usage": 2 * 1024**3,
+}
+
+
+class ClickHouseUnavailable(RuntimeError):
+    """The store cannot be reached; callers that must not lose data keep it and retry."""
+
+
+@dataclass(frozen=True)
+class Rows:
+    columns: list[str]
+    types: list[str]
+    rows: list[tuple]
+    rows_read: int = 0
+    elapsed_ms: float = 0.0
+
+    def dicts(self) -> list[dict]:
+        return [dict(zip(self.columns, r)) for r in self.rows]
+
+
+def clickhouse_url() -> str:
+    return settings.CLICKHOUSE_URL
+
+
+def is_embedded(url: str | None = None) -> bool:
+    return (url or clickhouse_url()).startswith("chdb:")
+
+
+def _chdb_path(url: str) -> str | None:
+    if url.startswith("chdb:///"):
+        return url[len("chdb://"):]
+    return None
+
+
+def get_client() -> CHClient:
+    """This thread's client for CLICKHOUSE_URL, created on first use (after any fork)."""
+    url = clickhouse_url()
+    key = (os.getpid(), url)
+    client = getattr(_local, "client", None)
+    if client is not None and getattr(_local, "key", None) == key:
+        return client
+    path = _chdb_path(url)
+    if path:
+        os.makedirs(path, exist_ok=True)
+    try:
+        with _lock:  # chDB's first open of a path is not thread-safe
+            client = clickhouse_connect.get_client(dsn=url)
+    except Exception as exc:  # connection refused, DNS, auth: all mean "not now"
+        raise ClickHouseUnavailable(str(exc)) from exc
+    _local.client, _local.key = client, key
+    return client
+
+
+def reset_clients() -> None:
+    """Forget this thread's client (tests switching CLICKHOUSE_URL, or after an error)."""
+    client = getattr(_local, "client", None)
+    _local.client = None
+    _local.key = None
+    if client is not None:
+        try:
+            client.close()
+        except Exception:
+            pass
+
+
+def query(sql: str, parameters: dict | None = None, *, settings_: dict | None = None,
+          readonly: bool = True) -> Rows:
+    """Run a SELECT with bound parameters and the read limits; return typed rows.
+
+    Parameters are always bound server-side ({name:Type} placeholders), never formatted in.
+    """
+    opts = dict(READ_SETTINGS) if readonly else {}
+    if settings_:
+        opts.update(settings_)
+    result = get_client().query(sql, parameters=parameters or {}, settings=opts)
+    summary = getattr(result, "summary", None) or {}
+    return Rows(
+        columns=list(result.column_names),
+        types=[t.name for t in result.column_types],
+        rows=[tuple(r) for r in result.result_rows],
+        rows_read=int(summary.get("read_rows", 0) or 0),
+        elapsed_ms=float(summary.get("elapsed_ns", 0) or 0) / 1e6,
+    )
+
+
+def command(sql: str, parameters: dict | None = None, *, settings_: dict | None = None) -> Any:
+    """DDL or other statements we write ourselves (migrations, maintenance). Never user input."""
+    return get_client().command(sql, parameters=parameters, settings=settings_)
+
+
+def insert(table: str, rows: Sequence[Sequence[Any]], column_names: Iterable[str], *,
+           settings_: dict | None = None) -> int:
+    """Insert rows (already validated) into one of our tables; returns the row count."""
+    if not rows:
+        return 0
+    get_client().insert(table, rows, column_names=list(column_names), settings=settings_)
+    return len(rows)
