@@ -1,0 +1,1 @@
+"""Question -> typed IR -> ClickHouse SQL -> answer. Pure Python, no Django import (DESIGN.md §8)."""
