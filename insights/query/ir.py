@@ -274,10 +274,8 @@ class Aggregate(_Model):
             raise ValueError("steps/within are only for funnel / 단계는 퍼널에서만 씁니다")
         if m in ("orders", "revenue", "aov") and self.event is not None and self.event.event != "order_complete":
             raise ValueError(f"{m} counts order_complete; event must be order_complete / 주문·매출은 주문 완료 이벤트 기준입니다")
-        if m in ("ratio", "funnel") and self.group_by and any(g not in ("hour", "day", "week") for g in self.group_by):
-            raise ValueError(f"{m} can only be broken down by time / 비율·퍼널은 시간 단위로만 나눌 수 있습니다")
-        if m == "funnel" and self.group_by:
-            raise ValueError("funnel cannot be broken down / 퍼널은 나누어 볼 수 없습니다")
+        if m in ("ratio", "funnel") and (self.group_by or self.top_n):
+            raise ValueError(f"{m} is one figure for the window, no breakdown / 비율·퍼널은 기간 전체로만 계산합니다")
         if "event_type" in self.group_by and self.event is not None:
             raise ValueError("group_by event_type needs no event / 이벤트 유형별 집계에는 특정 이벤트를 지정하지 않습니다")
         if self.top_n is not None and not self.group_by:

@@ -1,0 +1,322 @@
+"""IR -> ClickHouse SQL with bound parameters, exactly per DESIGN.md §5.
+
+Every read of ``event`` starts with the sort key, in order: ``client_id = {client_id:Int32}``,
+``event_type`` (literal codes from our catalog), then the ``created_at`` window; the other
+filters follow as bound parameters — a user value is never formatted into the SQL text.
+
+Shape: one flat ``WITH`` list, one CTE per condition; AND is an INNER JOIN on ``uuid``, OR is
+``UNION DISTINCT``, NOT is ``LEFT JOIN ... WHERE x.uuid IS NULL``. That last form needs
+``join_use_nulls = 1``: without it ClickHouse fills unmatched rows with the zero UUID and
+``IS NULL`` silently matches nothing (measured on chDB 26), so compiled queries carry the
+setting. ``windowFunnel`` only takes DateTime, hence ``toDateTime(created_at)`` in sequences
+(second precision is enough for "within N minutes").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from events import catalog
+
+from . import ir
+from .window import ResolvedWindow, resolve
+
+START_CODES: tuple[int, ...] = tuple(e.code for e in catalog.EVENT_TYPES if e.code not in catalog.END_CODES)
+TAIL_SETTINGS = "SETTINGS join_use_nulls = 1"
+
+
+class CompileError(ValueError):
+    """The IR is valid but asks for something the compiler cannot express (message in Korean)."""
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    sql: str
+    params: dict
+    window: ResolvedWindow
+    kind: str
+    limit: int = 100_000
+
+
+@dataclass
+class _Builder:
+    client_id: int
+    tz: str
+    today: date
+    window: ResolvedWindow
+    ctes: list[tuple[str, str]] = field(default_factory=list)
+    params: dict = field(default_factory=dict)
+    _n: int = 0
+    _windows: dict = field(default_factory=dict)
+    _base: str | None = None
+
+    def name(self, prefix: str) -> str:
+        self._n += 1
+        return f"{prefix}{self._n}"
+
+    def param(self, stem: str, value, typ: str) -> str:
+        key = f"{stem}_{len(self.params)}"
+        self.params[key] = value
+        return f"{{{key}:{typ}}}"
+
+    def cte(self, prefix: str, body: str) -> str:
+        n = self.name(prefix)
+        self.ctes.append((n, body))
+        return n
+
+    # --- windows ---------------------------------------------------------------------------
+    def window_sql(self, w: ir.Window | None) -> str:
+        if w is None:
+            return "created_at >= {w_start:DateTime64(6, 'UTC')} AND created_at < {w_end:DateTime64(6, 'UTC')}"
+        rw = resolve(w, today=self.today, tz=self.tz)
+        if (rw.start, rw.end) == (self.window.start, self.window.end):
+            return self.window_sql(None)
+        key = (rw.start, rw.end)
+        if key not in self._windows:
+            i = len(self._windows) + 1
+            self.params[f"w{i}_start"] = _ts(rw.start_utc)
+            self.params[f"w{i}_end"] = _ts(rw.end_utc)
+            self._windows[key] = i
+        i = self._windows[key]
+        return (f"created_at >= {{w{i}_start:DateTime64(6, 'UTC')}} "
+                f"AND created_at < {{w{i}_end:DateTime64(6, 'UTC')}}")
+
+    def head(self, codes: tuple[int, ...] | None, w: ir.Window | None = None) -> list[str]:
+        """The sort-key prefix every table reference starts with."""
+        preds = ["client_id = {client_id:Int32}"]
+        if codes is not None:
+            preds.append(f"event_type = {codes[0]}" if len(codes) == 1
+                         else f"event_type IN ({', '.join(str(c) for c in codes)})")
+        preds.append(self.window_sql(w))
+        return preds
+
+    # --- field filters ---------------------------------------------------------------------
+    def filters_sql(self, f: ir.EventFilters) -> list[str]:
+        out = []
+        for name, value in f:
+            if value is None:
+                continue
+            col = ir.FILTER_COLUMNS[name]
+            if isinstance(value, list):
+                vals = [str(v) for v in value]
+                if len(vals) == 1:
+                    out.append(f"{col} = {self.param(name, vals[0], 'String')}")
+                else:
+                    out.append(f"{col} IN {self.param(name, vals, 'Array(String)')}")
+            elif isinstance(value, ir.Range):
+                typ = "UInt8" if col == "product_quantity" else "UInt32"
+                if value.gte is not None:
+                    out.append(f"{col} >= {self.param(name, value.gte, typ)}")
+                if value.lte is not None:
+                    out.append(f"{col} <= {self.param(name, value.lte, typ)}")
+            elif name == "keyword_contains":
+                out.append(f"positionCaseInsensitiveUTF8(keyword, {self.param(name, value, 'String')}) > 0")
+            elif name == "page_url_contains":
+                out.append(f"position(page_url, {self.param(name, value, 'String')}) > 0")
+            else:  # pragma: no cover - every filter kind is handled above
+                raise CompileError(f"알 수 없는 조건입니다: {name}")
+        return out
+
+    def step_predicate(self, step: ir.EventStep) -> str:
+        parts = [f"event_type = {ir.event_code(step.event)}"] + self.filters_sql(step.filters)
+        return " AND ".join(parts)
+
+    # --- per-visitor nodes -> CTE of distinct uuid -----------------------------------------
+    def base(self) -> str:
+        """Visitors active in the query window: the population NOT is taken against."""
+        if self._base is None:
+            self._base = self.cte("active", "SELECT DISTINCT uuid FROM event WHERE " + " AND ".join(self.head(None)))
+        return self._base
+
+    def node(self, n) -> str:
+        if isinstance(n, ir.EventCondition):
+            return self.event_condition(n)
+        if isinstance(n, ir.SequenceCondition):
+            return self.sequence(n)
+        if isinstance(n, ir.Not):
+            return self.anti(self.base(), [self.node(n.item)])
+        if isinstance(n, ir.Group):
+            if n.op == "or":
+                names = [self.node(i) for i in n.items]
+                if len(names) == 1:
+                    return names[0]
+                return self.cte("any", "\n  UNION DISTINCT\n  ".join(f"SELECT uuid FROM {x}" for x in names))
+            positives = [self.node(i) for i in n.items if not isinstance(i, ir.Not)]
+            negatives = [self.node(i.item) for i in n.items if isinstance(i, ir.Not)]
+            left = self.intersect(positives) if positives else self.base()
+            return self.anti(left, negatives) if negatives else left
+        raise CompileError(f"알 수 없는 조건 형식입니다: {type(n).__name__}")
+
+    def event_condition(self, c: ir.EventCondition) -> str:
+        where = self.head((ir.event_code(c.event),), c.window) + self.filters_sql(c.filters)
+        sql = "SELECT uuid FROM event WHERE " + " AND ".join(where)
+        cnt = c.count
+        if cnt.op == ">=" and cnt.value == 1:
+            return self.cte("c", sql.replace("SELECT uuid", "SELECT DISTINCT uuid", 1))
+        if cnt.op == "between":
+            having = (f"count() BETWEEN {self.param('n', cnt.value, 'UInt32')} "
+                      f"AND {self.param('n', cnt.value2, 'UInt32')}")
+        else:
+            having = f"count() {cnt.op} {self.param('n', cnt.value, 'UInt32')}"
+        return self.cte("c", f"{sql} GROUP BY uuid HAVING {having}")
+
+    def sequence(self, s: ir.SequenceCondition) -> str:
+        codes = tuple(sorted({ir.event_code(st.event) for st in s.steps}))
+        w = s.window
+        rw = resolve(w, today=self.today, tz=self.tz) if w else self.window
+        seconds = s.within.seconds() if s.within else int((rw.end_utc - rw.start_utc).total_seconds())
+        steps = ", ".join(f"{self.step_predicate(st)}" for st in s.steps)
+        where = self.head(codes, w)
+        return self.cte("seq", f"SELECT uuid FROM event WHERE {' AND '.join(where)} GROUP BY uuid "
+                               f"HAVING windowFunnel({seconds})(toDateTime(created_at), {steps}) = {len(s.steps)}")
+
+    def intersect(self, names: list[str]) -> str:
+        if len(names) == 1:
+            return names[0]
+        sql = f"SELECT t0.uuid AS uuid FROM {names[0]} AS t0"
+        for i, x in enumerate(names[1:], 1):
+            sql += f" INNER JOIN {x} AS t{i} ON t{i}.uuid = t0.uuid"
+        return self.cte("all", sql)
+
+    def anti(self, left: str, rights: list[str]) -> str:
+        sql = f"SELECT l.uuid AS uuid FROM {left} AS l"
+        nulls = []
+        for i, x in enumerate(rights):
+            sql += f" LEFT JOIN {x} AS r{i} ON r{i}.uuid = l.uuid"
+            nulls.append(f"r{i}.uuid IS NULL")
+        return self.cte("but", f"{sql} WHERE {' AND '.join(nulls)}")
+
+    def render(self, select: str) -> str:
+        if not self.ctes:
+            return f"{select}\n{TAIL_SETTINGS}"
+        withs = ",\n".join(f"{n} AS (\n  {body}\n)" for n, body in self.ctes)
+        return f"WITH\n{withs}\n{select}\n{TAIL_SETTINGS}"
+
+
+def _ts(dt) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def compile_query(q: ir.Query, *, client_id: int, timezone: str, today: date,
+                  limit: int = 100_000) -> CompiledQuery:
+    if q.kind == "C":
+        raise CompileError("답할 수 없는 질문(C)은 SQL로 바꾸지 않습니다")
+    if not isinstance(client_id, int) or isinstance(client_id, bool):
+        raise CompileError("client_id must be an int")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise CompileError(f"알 수 없는 시간대입니다: {timezone}") from exc
+    window = resolve(q.window, today=today, tz=timezone)
+    b = _Builder(client_id=client_id, tz=timezone, today=today, window=window)
+    b.params.update(client_id=client_id, w_start=_ts(window.start_utc), w_end=_ts(window.end_utc))
+    if q.kind == "A":
+        sql = _audience(b, q, limit)
+    else:
+        sql = _aggregate(b, q, limit)
+    return CompiledQuery(sql=sql, params=b.params, window=window, kind=q.kind, limit=limit)
+
+
+def _audience(b: _Builder, q: ir.Query, limit: int) -> str:
+    aud = b.node(q.audience)
+    # Cafe24 member id where known: the latest login_id the visitor logged in or signed up with.
+    members = b.cte("members", f"SELECT uuid, argMax(login_id, created_at) AS login_id FROM event "
+                               f"WHERE client_id = {{client_id:Int32}} AND event_type IN (10, 11) "
+                               f"AND uuid IN (SELECT uuid FROM {aud}) GROUP BY uuid")
+    # One row past the cap tells the caller the list was truncated.
+    return b.render(f"SELECT a.uuid AS uuid, m.login_id AS member_id\nFROM {aud} AS a "
+                    f"LEFT JOIN {members} AS m ON m.uuid = a.uuid\nORDER BY a.uuid\nLIMIT {int(limit) + 1}")
+
+
+_GROUP_EXPR = {
+    "hour": "toString(toStartOfHour(created_at, {tz:String})) AS hour",
+    "day": "toDate(created_at, {tz:String}) AS day",
+    "week": "toMonday(created_at, {tz:String}) AS week",
+    "product": "product_id AS product",
+    "category": "category_id AS category",
+    "keyword": "keyword AS keyword",
+    "event_type": "event_type AS event_type",
+}
+_TIME = ("hour", "day", "week")
+_GROUP_COLUMN = {"product": "product_id", "category": "category_id", "keyword": "keyword"}
+
+
+def _aggregate(b: _Builder, q: ir.Query, limit: int) -> str:
+    a = q.aggregate
+    pop = b.node(q.audience) if q.audience is not None else None
+    if a.metric == "ratio":
+        return _ratio(b, a, pop)
+    if a.metric == "funnel":
+        return _funnel(b, a, pop)
+
+    step = a.event
+    if a.metric in ("orders", "revenue", "aov"):
+        step = step or ir.EventStep(event="order_complete")
+    if step is not None:
+        codes = (ir.event_code(step.event),)
+        where = b.head(codes) + b.filters_sql(step.filters)
+    elif a.metric == "events" or "event_type" in a.group_by:
+        where = b.head(START_CODES)  # views count once: *_end rows are never events
+    else:
+        where = b.head(None)  # "visitors" with no event = everyone active in the window
+    if pop is not None:
+        where.append(f"uuid IN (SELECT uuid FROM {pop})")
+    for g in a.group_by:  # a product breakdown over rows without a product is noise
+        if g in ("product", "category", "keyword"):
+            where.append(f"{_GROUP_COLUMN[g]} IS NOT NULL")
+    if any(g in _TIME for g in a.group_by):
+        b.params["tz"] = b.tz
+    metric_sql = {
+        "events": "count() AS events",
+        "visitors": "uniqExact(uuid) AS visitors",
+        "orders": "uniqExact(order_id) AS orders",
+        "revenue": "sum(amount) AS revenue",
+        "aov": "uniqExact(order_id) AS orders, sum(amount) AS revenue, "
+               "if(orders = 0, 0, round(revenue / orders)) AS aov",
+    }[a.metric]
+    metric_col = a.metric
+    groups = [_GROUP_EXPR[g] for g in a.group_by]
+    names = list(a.group_by)
+    select = "SELECT " + ", ".join(groups + [metric_sql]) + "\nFROM event\nWHERE " + "\n  AND ".join(where)
+    if names:
+        select += "\nGROUP BY " + ", ".join(names)
+        if a.top_n:
+            select += f"\nORDER BY {metric_col} {a.order.upper()}, {', '.join(names)}\nLIMIT {int(a.top_n)}"
+        elif names[0] in _TIME:
+            order = ", ".join(names)
+            if names == ["day"]:  # a daily series shows empty days as 0, for the chart
+                b.params["d_from"] = b.window.start.isoformat()
+                b.params["d_to"] = (b.window.end + timedelta(days=1)).isoformat()
+                order = "day WITH FILL FROM {d_from:Date} TO {d_to:Date}"
+            select += f"\nORDER BY {order}\nLIMIT {int(limit)}"
+        else:
+            select += f"\nORDER BY {metric_col} DESC, {', '.join(names)}\nLIMIT {int(limit)}"
+    return b.render(select)
+
+
+def _ratio(b: _Builder, a: ir.Aggregate, pop: str | None) -> str:
+    den = b.node(a.denominator) if a.denominator is not None else b.base()
+    if pop is not None:
+        den = b.intersect([den, pop])
+    num = b.node(a.numerator)
+    return b.render(
+        f"SELECT countIf(n.uuid IS NOT NULL) AS numerator, count() AS denominator, "
+        f"if(denominator = 0, 0, round(numerator / denominator, 4)) AS ratio\n"
+        f"FROM {den} AS d LEFT JOIN {num} AS n ON n.uuid = d.uuid")
+
+
+def _funnel(b: _Builder, a: ir.Aggregate, pop: str | None) -> str:
+    steps = a.steps
+    codes = tuple(sorted({ir.event_code(s.event) for s in steps}))
+    seconds = a.within.seconds() if a.within else int((b.window.end_utc - b.window.start_utc).total_seconds())
+    preds = ", ".join(b.step_predicate(s) for s in steps)
+    where = b.head(codes)
+    if pop is not None:
+        where.append(f"uuid IN (SELECT uuid FROM {pop})")
+    levels = b.cte("funnel", f"SELECT uuid, windowFunnel({seconds})(toDateTime(created_at), {preds}) AS level "
+                             f"FROM event WHERE {' AND '.join(where)} GROUP BY uuid")
+    return b.render(
+        f"SELECT step, countIf(level >= step) AS visitors, "
+        f"if(max(visitors) OVER () = 0, 0, round(visitors / max(visitors) OVER (), 4)) AS conversion\n"
+        f"FROM {levels} ARRAY JOIN range(1, {len(steps) + 1}) AS step\nGROUP BY step\nORDER BY step")
