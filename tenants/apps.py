@@ -5,3 +5,6 @@ class TenantsConfig(AppConfig):
     name = "tenants"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "고객사"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the login audit receivers)

@@ -2,7 +2,7 @@
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .models import AuditEntry, Client, Membership
+from .models import AuditEntry, Client, Invitation, Membership
 
 
 def client_list_for_user(*, user) -> QuerySet[Client]:
@@ -44,3 +44,46 @@ def client_get_by_ingest_key(*, ingest_key: str) -> Client | None:
 
 def audit_list(*, client: Client) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(client=client).select_related("actor")
+
+
+def member_list(*, client: Client) -> QuerySet[Membership]:
+    return Membership.objects.filter(client=client).select_related("user").order_by("user__username")
+
+
+def member_get(*, client: Client, pk: int) -> Membership:
+    """A membership of this client; another client's membership id answers 404."""
+    membership = Membership.objects.select_related("user", "client").filter(client=client, pk=pk).first()
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def invitation_list_open(*, client: Client) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(client=client, accepted_at__isnull=True).order_by("-created_at")
+
+
+def invitation_get(*, client: Client, pk: int) -> Invitation:
+    invitation = Invitation.objects.select_related("client").filter(client=client, pk=pk).first()
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def client_event_counts(*, client_ids: list[int], days: int = 7) -> dict[int, int] | None:
+    """Events per client over the last ``days`` days, in one ClickHouse query.
+
+    None when the store cannot answer (the admin shows "—" instead of failing).
+    """
+    if not client_ids:
+        return {}
+    from events.clickhouse import query
+
+    try:
+        rows = query(
+            "SELECT client_id, count() FROM event WHERE client_id IN {ids:Array(Int32)} "
+            "AND created_at >= now() - toIntervalDay({days:UInt16}) GROUP BY client_id",
+            {"ids": [int(i) for i in client_ids], "days": days},
+        )
+    except Exception:
+        return None
+    return {int(cid): int(n) for cid, n in rows.rows}

@@ -4,11 +4,19 @@ pages live under /c/<slug>/..., the API under /api/v1/clients/<id>/...
 from django.contrib import admin
 from django.urls import include, path
 
+from tenants import views as tenant_views
+
 urlpatterns = [
+    path("", tenant_views.home, name="home"),
+    path("healthz", tenant_views.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("tenants.urls")),
     path("", include("events.urls")),
     path("", include("insights.urls")),
     path("", include("messaging.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Last on purpose: nav sections not built yet show "준비 중"; an app's own pattern for the
+    # same path (included above) wins as soon as it exists.
+    path("c/<slug:slug>/<slug:section>/", tenant_views.ComingSoonView.as_view(), name="coming_soon"),
 ]

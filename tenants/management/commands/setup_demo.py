@@ -1,0 +1,92 @@
+"""manage.py setup_demo: the demo shop and its owner login, for the embedded run. Idempotent.
+
+The demo password is generated on the first run and kept under VAR_DIR, so a re-run prints the
+same login instead of silently changing it.
+"""
+import json
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from tenants.models import Client, Membership, Role
+from tenants.services import client_create, membership_add
+
+DEMO_SLUG = "demo"
+DEMO_NAME = "데모 상점"
+DEMO_USERNAME = "demo"
+
+
+def _password_file():
+    return settings.VAR_DIR / "demo_password.txt"
+
+
+def _demo_password() -> str:
+    path = _password_file()
+    if path.exists():
+        return path.read_text().strip()
+    password = secrets.token_urlsafe(12)
+    path.write_text(password + "\n")
+    path.chmod(0o600)
+    return password
+
+
+class Command(BaseCommand):
+    help = "Create (once) the demo client and demo owner, load demo events, print the login."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--visitors", type=int, default=3000)
+        parser.add_argument("--days", type=int, default=30)
+        parser.add_argument("--skip-events", action="store_true", help="do not generate demo events")
+        parser.add_argument("--format", choices=["text", "json"], default="text")
+
+    def handle(self, *args, **opts):
+        client = Client.objects.filter(slug=DEMO_SLUG).first()
+        if client is None:
+            client, _secret = client_create(name=DEMO_NAME, slug=DEMO_SLUG, mall_id=None,
+                                            industry="패션", business_type="온라인 쇼핑몰", region="서울")
+        password = _demo_password()
+        User = get_user_model()
+        user = User.objects.filter(username=DEMO_USERNAME).first()
+        if user is None:
+            user = User.objects.create_user(username=DEMO_USERNAME, email="demo@example.com", password=password)
+        elif not user.check_password(password):
+            # The password file is the source of truth for the demo login.
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        if not Membership.objects.filter(client=client, user=user, role=Role.OWNER).exists():
+            membership_add(client=client, user=user, role=Role.OWNER)
+
+        events_note = "skipped" if opts["skip_events"] else self._ensure_events(client, opts)
+        login_url = settings.PUBLIC_BASE_URL.rstrip("/") + "/accounts/login/"
+        if opts["format"] == "json":
+            self.stdout.write(json.dumps({"client_id": client.pk, "slug": client.slug, "login_url": login_url,
+                                          "username": DEMO_USERNAME, "password": password,
+                                          "events": events_note}, ensure_ascii=False))
+            return
+        self.stdout.write(self.style.SUCCESS("UNTITLE demo is ready"))
+        self.stdout.write(f"  URL:      {login_url}")
+        self.stdout.write(f"  username: {DEMO_USERNAME}")
+        self.stdout.write(f"  password: {password}")
+        self.stdout.write(f"  shop:     {client.name} (id {client.pk}), events: {events_note}")
+
+    def _ensure_events(self, client, opts) -> str:
+        from events.clickhouse import query
+
+        try:
+            existing = query("SELECT count() FROM event WHERE client_id = {cid:Int32}", {"cid": client.pk}).rows[0][0]
+        except Exception as exc:
+            return f"event store unavailable ({type(exc).__name__})"
+        if existing:
+            return f"{existing:,} already loaded"
+        try:
+            call_command("generate_events", client_id=client.pk, days=opts["days"], visitors=opts["visitors"], seed=1)
+        except CommandError as exc:
+            if "Unknown command" not in str(exc):
+                raise
+            # generate_events arrives with the events work; the demo still runs without data.
+            return "none (generate_events is not available yet)"
+        n = query("SELECT count() FROM event WHERE client_id = {cid:Int32}", {"cid": client.pk}).rows[0][0]
+        return f"{n:,} generated"

@@ -1,0 +1,23 @@
+"""Logins and failed logins go to the audit log (operators look for account takeover there)."""
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+
+from .services import audit_log
+
+
+def _ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@receiver(user_logged_in, dispatch_uid="tenants.audit_login")
+def audit_login(sender, request, user, **kwargs):
+    audit_log(action="auth.login", actor=user, target=user.get_username(), ip_address=_ip(request))
+
+
+@receiver(user_login_failed, dispatch_uid="tenants.audit_login_failed")
+def audit_login_failed(sender, credentials, request=None, **kwargs):
+    # Never store the attempted password; the username is what an operator needs.
+    audit_log(action="auth.login_failed", target=str(credentials.get("username", ""))[:150],
+              ip_address=_ip(request))
