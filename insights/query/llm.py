@@ -1,0 +1,224 @@
+"""The Gemini engine: a marketer's question -> ``Query`` IR through structured output.
+
+The model never writes SQL here: its answer is constrained to the IR's JSON schema, validated
+by the same pydantic models the offline parser produces, and compiled by our compiler. When the
+answer does not validate, the validation errors go back to the model (at most ``MAX_RETRIES``
+corrections). Network errors, timeouts, quota (429) and server errors raise
+``EngineUnavailable`` so the pipeline falls back to the offline engine. No Django import.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from datetime import date
+from typing import Any
+
+import httpx
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types
+from pydantic import ValidationError
+
+from events import catalog
+from insights.query.ir import EVENT_NAMES, VIEW_PAIRS, Query
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "gemini-2.5-flash"
+MAX_RETRIES = 2            # corrections after the first answer: 3 calls at most
+DEFAULT_TIMEOUT_S = 20.0
+MAX_QUESTION_CHARS = 1000
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine cannot answer now (network, timeout, quota, bad key, unusable output).
+
+    ``message`` is Korean for the user; the pipeline answers with the offline engine instead.
+    """
+
+    def __init__(self, message: str, detail: str = ""):
+        super().__init__(f"{message} ({detail})" if detail else message)
+        self.message = message
+        self.detail = detail
+
+
+class ModelOutputInvalid(EngineUnavailable):
+    """The model kept answering outside the IR after every correction."""
+
+    def __init__(self, detail: str, attempts: int):
+        super().__init__("AI 응답을 질의 형식으로 해석하지 못했습니다.", detail)
+        self.attempts = attempts
+
+
+# Adapted from the seed's prompt (seeds/000-untitle.md): same rules, but the answer is the IR.
+SYSTEM_INSTRUCTION = """\
+너는 쇼핑몰 사용자 행동 데이터를 클라이언트(쇼핑몰)별로 분석하는 데이터 분석가야.
+마케터의 질문을 SQL이 아니라 주어진 JSON 스키마(Query)의 객체 하나로 바꿔. 설명이나 마크다운 없이 JSON만 답해.
+
+kind는 셋 중 하나야:
+- A: 조건에 맞는 방문자(uuid) 목록을 묻는 질문. audience에 방문자별 조건을 넣어.
+- B: 수치·비율·추이·순위를 묻는 질문. aggregate에 지표를 넣고, 특정 방문자만 셀 때는 audience도 넣어.
+- C: 기록된 이벤트(아래 목록)로 답할 수 없거나 모호한 질문. 나이·성별·날씨·지역·광고비처럼 이벤트에 없는 정보,
+  무엇을 세는지 불분명한 질문이면 추측하지 말고 C로 답하고 reason(한국어 이유)과 suggestion(답할 수 있는 질문 예)을 써.
+  확실하지 않으면 C야.
+
+규칙:
+- 조회(보기)는 시작/종료 두 이벤트로 기록되지만 한 번의 조회야. product_view, main_view, category_view, board_view,
+  page_view 같은 논리 이벤트 이름을 쓰면 시작 이벤트만 센다.
+- "두 번 이상"은 count {op: ">=", value: 2}. "한 번도 안 한"·"하지 않은"은 Not 노드로 표현하고 count 0을 쓰지 마.
+- "A 했지만 B 안 한"은 group(and)[A, not(B)]. "A 한 뒤 B"는 sequence.
+- 기간은 클라이언트 시간대의 로컬 날짜야. 기간을 말하지 않으면 window.type = "default"(오늘 포함 최근 7일 + 오늘).
+  "최근 14일"은 last_n n=14 unit=day, "어제"·"지난주"·"이번 달"·"지난달"은 named, 날짜 범위는 absolute(YYYY-MM-DD).
+  연도가 없는 날짜는 오늘 기준으로 가장 가까운 과거의 그 날짜야.
+- 상품·카테고리·게시판 id는 문자열이야(예: "3").
+- 매출은 order_complete의 amount 합, 주문 수는 order_id 개수야.
+- 스키마에 없는 필드를 만들지 마.
+"""
+
+
+def _event_catalog_text() -> str:
+    lines = []
+    for e in catalog.EVENT_TYPES:
+        if e.code in catalog.END_CODES:
+            continue
+        logical = next((k for k, v in VIEW_PAIRS.items() if v == e.name), e.name)
+        if logical not in EVENT_NAMES:
+            continue
+        fields = ", ".join(e.fields) or "-"
+        lines.append(f"- {logical} ({e.label_ko} / {e.label_en}; code {e.code}): {fields}")
+    return "\n".join(lines)
+
+
+def _gemini_schema() -> dict:
+    """The IR schema in the JSON-Schema subset Gemini's responseJsonSchema accepts.
+
+    Gemini reads ``oneOf`` as ``anyOf`` and ignores OpenAPI's ``discriminator``; saying so
+    explicitly keeps the request portable across model versions.
+    """
+    schema = copy.deepcopy(Query.model_json_schema())
+
+    def clean(node: Any) -> Any:
+        if isinstance(node, dict):
+            node.pop("discriminator", None)
+            if "oneOf" in node:
+                node["anyOf"] = node.pop("oneOf")
+            for v in node.values():
+                clean(v)
+        elif isinstance(node, list):
+            for v in node:
+                clean(v)
+        return node
+
+    return clean(schema)
+
+
+def build_prompt(question: str, *, today: date, timezone: str, context: dict | None = None) -> str:
+    context = context or {}
+    parts = [
+        f"오늘 날짜는 {today.isoformat()}이고 시간대는 {timezone}야. 날짜 조건은 이 시간대의 로컬 자정 기준이야.",
+        "이벤트 목록 (이름 (한국어 / English; 코드): 필드):",
+        _event_catalog_text(),
+    ]
+    for key, label in (("products", "자주 보는 상품 id"), ("categories", "카테고리 id"),
+                       ("keywords", "자주 쓰는 검색어"), ("boards", "게시판 id")):
+        values = context.get(key)
+        if values:
+            parts.append(f"{label}: {', '.join(str(v) for v in list(values)[:50])}")
+    parts.append(f"질문: {question}")
+    return "\n".join(parts)
+
+
+def _errors_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        lines = []
+        for err in exc.errors(include_url=False)[:20]:
+            loc = ".".join(str(p) for p in err.get("loc", ())) or "(root)"
+            lines.append(f"- {loc}: {err.get('msg')}")
+        return "\n".join(lines)
+    return f"- {exc}"
+
+
+class GeminiEngine:
+    name = "gemini"
+
+    def __init__(self, api_key: str, model: str = DEFAULT_MODEL, timeout: float = DEFAULT_TIMEOUT_S,
+                 *, base_url: str | None = None):
+        if not api_key:
+            raise EngineUnavailable("Gemini API 키가 설정되지 않았습니다.", "GEMINI_API_KEY is empty")
+        self.model = model
+        self.timeout = timeout
+        # Our own httpx client: one timeout for connect+read, and the requests go through the
+        # same transport the rest of the product (and its HTTP-layer tests) uses.
+        self._http = httpx.Client(timeout=httpx.Timeout(timeout))
+        # v1beta: responseJsonSchema (recursive $ref/anyOf schemas) is served there.
+        http_options = types.HttpOptions(timeout=int(timeout * 1000), base_url=base_url,
+                                         api_version="v1beta", httpx_client=self._http)
+        self._client = genai.Client(api_key=api_key, http_options=http_options)
+        self.calls = 0           # requests made by the last to_query (for the eval report)
+        self.usage: list[dict] = []
+
+    def _config(self) -> types.GenerateContentConfig:
+        return types.GenerateContentConfig(
+            system_instruction=SYSTEM_INSTRUCTION,
+            response_mime_type="application/json",
+            response_json_schema=_gemini_schema(),
+            temperature=0,
+        )
+
+    def _generate(self, contents: list[types.Content]) -> str:
+        try:
+            response = self._client.models.generate_content(
+                model=self.model, contents=contents, config=self._config())
+        except genai_errors.APIError as exc:
+            if exc.code == 429:
+                raise EngineUnavailable("Gemini 사용량 한도를 넘었습니다. 잠시 후 다시 시도하세요.",
+                                        f"HTTP 429 {exc.status}") from exc
+            raise EngineUnavailable("Gemini 서비스에 연결하지 못했습니다.", f"HTTP {exc.code} {exc.status}") from exc
+        except httpx.TimeoutException as exc:
+            raise EngineUnavailable("Gemini 응답 시간이 초과되었습니다.", f"timeout after {self.timeout}s") from exc
+        except httpx.HTTPError as exc:
+            raise EngineUnavailable("Gemini 서비스에 연결하지 못했습니다.", type(exc).__name__) from exc
+        self.calls += 1
+        if response.usage_metadata is not None:
+            self.usage.append(response.usage_metadata.model_dump(exclude_none=True))
+        text = response.text
+        if not text:
+            reason = ""
+            if response.candidates:
+                reason = str(response.candidates[0].finish_reason or "")
+            elif response.prompt_feedback is not None:
+                reason = str(response.prompt_feedback.block_reason or "")
+            raise EngineUnavailable("Gemini가 답을 주지 않았습니다.", f"empty response {reason}".strip())
+        return text
+
+    def to_query(self, question: str, *, today: date, timezone: str, context: dict | None = None) -> Query:
+        question = (question or "").strip()
+        if not question:
+            raise ValueError("질문이 비어 있습니다.")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise ValueError(f"질문이 너무 깁니다 (최대 {MAX_QUESTION_CHARS}자).")
+        self.calls = 0
+        self.usage = []
+        prompt = build_prompt(question, today=today, timezone=timezone, context=context)
+        contents = [types.Content(role="user", parts=[types.Part(text=prompt)])]
+        last_error: Exception | None = None
+        for attempt in range(MAX_RETRIES + 1):
+            text = self._generate(contents)
+            try:
+                return Query.model_validate_json(text)
+            except (ValidationError, ValueError) as exc:
+                last_error = exc
+                log.info("gemini answer %d did not validate: %s", attempt + 1, exc)
+            feedback = ("직전 JSON이 스키마 검증에 실패했어. 아래 오류를 고쳐서 JSON 하나만 다시 답해. "
+                        "확실하지 않으면 kind C로 답해.\n" + _errors_text(last_error))
+            contents = contents + [
+                types.Content(role="model", parts=[types.Part(text=text)]),
+                types.Content(role="user", parts=[types.Part(text=feedback)]),
+            ]
+        raise ModelOutputInvalid(_errors_text(last_error).splitlines()[0][:300], attempts=MAX_RETRIES + 1)
+
+
+def schema_json() -> str:
+    """The schema exactly as sent to Gemini (for docs and debugging)."""
+    return json.dumps(_gemini_schema(), ensure_ascii=False, indent=2)
