@@ -212,4 +212,12 @@ LOGGING = {
 
 # Background loops that `manage.py serve` (the embedded single-owner process) runs as threads
 # beside the web server, the Celery worker and beat. Each is "module:function(stop_event)".
-EMBEDDED_THREADS: list[str] = []
+EMBEDDED_THREADS: list[str] = ["events.ingest.flusher:run_forever"]
+
+# --- Collector (events/collector/app.py) ----------------------------------------------------
+# Durable buffer: "redis" (streams; needs REDIS_URL) or "spool" (fsynced files in VAR_DIR/spool).
+COLLECTOR_BUFFER = env("COLLECTOR_BUFFER", default="redis" if REDIS_URL else "spool")
+COLLECTOR_SHARDS = env.int("COLLECTOR_SHARDS", default=1)
+# Token bucket per ingest key: generous, so one busy shop is never throttled in normal use.
+COLLECTOR_RATE_PER_KEY = env.float("COLLECTOR_RATE_PER_KEY", default=2000.0)
+COLLECTOR_BURST_PER_KEY = env.float("COLLECTOR_BURST_PER_KEY", default=4000.0)

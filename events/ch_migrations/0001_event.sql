@@ -1,38 +1,50 @@
--- The event table: the seed's columns and meanings (seeds/000-untitle.md), tuned types and codecs,
--- plus session/attribution columns. created_at is UTC. phone_number only ever holds a keyed hash.
+-- The event table: the seed's columns and meanings (seeds/000-untitle.md) with tuned types and
+-- codecs, plus session/attribution columns. created_at is UTC. phone_number only ever holds a
+-- keyed hash (events/ingest/rows.py). Sizes: docs/benchmarks.md#storage.
+--
+-- Why these codecs: rows are sorted by (client_id, event_type, created_at, uuid), so created_at
+-- climbs inside a run and Delta leaves small numbers; ids are mostly random, ZSTD squeezes
+-- what repeats (visitor and session ids recur, generated event_ids are time-ordered UUIDv7);
+-- low-cardinality strings become dictionary codes.
+--
+-- Deduplication: non_replicated_deduplication_window makes a retried INSERT carrying the same
+-- insert_deduplication_token a no-op (flusher crash/retry); client retries of an event_id are
+-- filtered by the writer against the table before insert (events/ingest/store.py).
 CREATE TABLE IF NOT EXISTS event
 (
-    event_id           UUID,
-    client_id          Int32,
-    uuid               UUID,
-    event_type         UInt8,
+    event_id           UUID CODEC(ZSTD(3)),
+    client_id          Int32 CODEC(ZSTD(1)),
+    uuid               UUID CODEC(ZSTD(3)),
+    event_type         UInt8 CODEC(ZSTD(1)),
     order_id           Nullable(String) CODEC(ZSTD(3)),
-    tracking_id        LowCardinality(Nullable(String)),
-    product_id         LowCardinality(Nullable(String)),
-    product_option_id1 LowCardinality(Nullable(String)),
-    product_option_id2 LowCardinality(Nullable(String)),
-    product_quantity   Nullable(UInt8),
+    tracking_id        LowCardinality(Nullable(String)) CODEC(ZSTD(3)),
+    product_id         LowCardinality(Nullable(String)) CODEC(ZSTD(3)),
+    product_option_id1 LowCardinality(Nullable(String)) CODEC(ZSTD(3)),
+    product_option_id2 LowCardinality(Nullable(String)) CODEC(ZSTD(3)),
+    product_quantity   Nullable(UInt8) CODEC(ZSTD(3)),
     price              Nullable(UInt32) CODEC(ZSTD(3)),
     amount             Nullable(UInt32) CODEC(ZSTD(3)),
-    keyword            LowCardinality(Nullable(String)),
-    sort_by            LowCardinality(Nullable(String)),
-    page               Nullable(UInt8),
-    board_id           LowCardinality(Nullable(String)),
+    keyword            LowCardinality(Nullable(String)) CODEC(ZSTD(3)),
+    sort_by            LowCardinality(Nullable(String)) CODEC(ZSTD(3)),
+    page               Nullable(UInt8) CODEC(ZSTD(3)),
+    board_id           LowCardinality(Nullable(String)) CODEC(ZSTD(3)),
     article_id         Nullable(String) CODEC(ZSTD(3)),
     login_id           Nullable(String) CODEC(ZSTD(3)),
     phone_number       Nullable(String) CODEC(ZSTD(3)),
     page_url           Nullable(String) CODEC(ZSTD(3)),
-    category_id        LowCardinality(Nullable(String)),
-    scroll_bucket      Nullable(UInt8),
-    session_id         UUID CODEC(ZSTD(3)),
-    referrer           LowCardinality(String) DEFAULT '',
-    utm_source         LowCardinality(String) DEFAULT '',
-    utm_medium         LowCardinality(String) DEFAULT '',
-    utm_campaign       LowCardinality(String) DEFAULT '',
-    device_type        LowCardinality(String) DEFAULT '',
+    category_id        LowCardinality(Nullable(String)) CODEC(ZSTD(3)),
+    scroll_bucket      Nullable(UInt8) CODEC(ZSTD(3)),
+    session_id         Nullable(UUID) CODEC(ZSTD(3)),
+    referrer           LowCardinality(String) DEFAULT '' CODEC(ZSTD(3)),
+    utm_source         LowCardinality(String) DEFAULT '' CODEC(ZSTD(3)),
+    utm_medium         LowCardinality(String) DEFAULT '' CODEC(ZSTD(3)),
+    utm_campaign       LowCardinality(String) DEFAULT '' CODEC(ZSTD(3)),
+    utm_content        LowCardinality(String) DEFAULT '' CODEC(ZSTD(3)),
+    utm_term           LowCardinality(String) DEFAULT '' CODEC(ZSTD(3)),
+    device_type        LowCardinality(String) DEFAULT '' CODEC(ZSTD(3)),
     created_at         DateTime64(6, 'UTC') CODEC(Delta, ZSTD(3))
 )
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(created_at)
 ORDER BY (client_id, event_type, created_at, uuid)
-SETTINGS index_granularity = 8192;
+SETTINGS index_granularity = 8192, non_replicated_deduplication_window = 10000;

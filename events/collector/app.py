@@ -87,18 +87,414 @@ Every error body is ``{"error": "<code>", "message": "<Korean text>", ...}``.
 """
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import time
+import uuid as uuidlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import parse_qs
+
+import orjson
+
+if not os.environ.get("DJANGO_SETTINGS_MODULE"):
+    os.environ["DJANGO_SETTINGS_MODULE"] = "untitle.settings"
+import django  # noqa: E402
+from django.apps import apps as django_apps  # noqa: E402
+
+if not django_apps.ready:  # run standalone (uvicorn events.collector.app:app)
+    django.setup()
+
+from django.conf import settings  # noqa: E402
+
+from events.ingest.buffer import APPEND_LUA, BufferUnavailable, stream_key  # noqa: E402
+from events.ingest.rows import EventInvalid, normalize  # noqa: E402
+
+log = logging.getLogger(__name__)
+
 COLLECTOR_PATHS = frozenset({"/api/v1/sessions", "/api/v1/events"})
+MAX_BODY = 1024 * 1024
+MAX_EVENTS = 500
+VISITOR_NAMESPACE = uuidlib.uuid5(uuidlib.NAMESPACE_URL, "https://untitle.app/visitor")
+_BATCH_FIELDS = frozenset({"events", "client_id", "uuid", "session_id", "ingest_key"})
+_SESSION_FIELDS = frozenset({"client_id", "device_id", "ingest_key", "page_url", "referrer", "utm_source",
+                             "utm_medium", "utm_campaign", "utm_content", "utm_term", "device_type"})
+
+MESSAGES = {
+    "bad_json": "요청 본문이 올바른 JSON이 아닙니다.",
+    "invalid_events": "잘못된 이벤트가 있어 요청 전체를 거부했습니다. errors의 index를 확인하세요.",
+    "invalid_request": "요청 형식이 올바르지 않습니다.",
+    "missing_key": "수집 키(X-Untitle-Key)가 없습니다.",
+    "unknown_key": "알 수 없는 수집 키입니다.",
+    "inactive_client": "비활성화된 고객사입니다.",
+    "client_mismatch": "client_id가 수집 키의 고객사와 다릅니다.",
+    "origin_not_allowed": "허용되지 않은 출처(Origin)입니다.",
+    "method_not_allowed": "POST만 지원합니다.",
+    "too_large": "요청 본문은 1 MiB를 넘을 수 없습니다.",
+    "too_many_events": "한 번에 보낼 수 있는 이벤트는 500개까지입니다.",
+    "rate_limited": "요청이 너무 많습니다. 잠시 후 다시 보내세요.",
+    "unavailable": "일시적으로 이벤트를 받을 수 없습니다. 잠시 후 같은 event_id로 다시 보내세요.",
+    "not_found": "없는 경로입니다.",
+    "internal": "서버 오류가 발생했습니다.",
+}
 
 
-async def app(scope, receive, send):  # replaced by the real collector below in the next commit
-    if scope["type"] == "lifespan":
+class HTTPError(Exception):
+    def __init__(self, status: int, code: str, **extra):
+        self.status, self.code, self.extra = status, code, extra
+
+
+# ---------------------------------------------------------------------------------------------
+# Ingest key -> client, cached in memory: the ORM is too slow for every request.
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ClientInfo:
+    id: int
+    is_active: bool
+    exact_origins: frozenset
+    suffix_origins: tuple  # ("https://", ".myshop.co.kr") pairs from "https://*.myshop.co.kr"
+
+    def allows(self, origin: str) -> bool:
+        if origin in self.exact_origins:
+            return True
+        for scheme, suffix in self.suffix_origins:
+            if origin.startswith(scheme) and origin.endswith(suffix) and "/" not in origin[len(scheme):]:
+                return True
+        return False
+
+
+def default_origins(mall_id: str | None) -> set[str]:
+    if not mall_id:
+        return set()
+    return {f"https://{host}{mall_id}.{domain}" for host in ("", "m.") for domain in ("cafe24.com", "cafe24shop.com")}
+
+
+def client_info_from(row: dict) -> ClientInfo:
+    exact = default_origins(row.get("mall_id"))
+    suffixes = []
+    for entry in row.get("allowed_origins") or []:
+        if not isinstance(entry, str):
+            continue
+        entry = entry.strip().rstrip("/").lower()
+        if "://*." in entry:
+            scheme, rest = entry.split("*", 1)
+            suffixes.append((scheme, rest))
+        elif entry:
+            exact.add(entry)
+    return ClientInfo(row["id"], row["is_active"], frozenset(exact), tuple(suffixes))
+
+
+class ClientCache:
+    def __init__(self, ttl: float = 30.0, negative_ttl: float = 5.0):
+        self.ttl, self.negative_ttl = ttl, negative_ttl
+        self._items: dict[str, tuple[float, ClientInfo | None]] = {}
+
+    @staticmethod
+    def _load(key: str) -> ClientInfo | None:
+        from django.db import close_old_connections
+
+        from tenants.models import Client
+
+        close_old_connections()
+        row = Client.objects.filter(ingest_key=key).values("id", "is_active", "mall_id", "allowed_origins").first()
+        return client_info_from(row) if row else None
+
+    async def get(self, key: str) -> ClientInfo | None:
+        hit = self._items.get(key)
+        now = time.monotonic()
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        info = await asyncio.to_thread(self._load, key)
+        if len(self._items) > 100_000:
+            self._items.clear()
+        self._items[key] = (now + (self.ttl if info else self.negative_ttl), info)
+        return info
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# Buffer + rate limit
+# ---------------------------------------------------------------------------------------------
+class InProcessLimiter:
+    """Token bucket per ingest key for the embedded run (one process, no Redis)."""
+
+    def __init__(self):
+        self._buckets: dict[str, list[float]] = {}
+
+    def wait_ms(self, key: str, rate: float, burst: float) -> int:
+        if rate <= 0:
+            return 0
+        now = time.monotonic()
+        b = self._buckets.get(key)
+        if b is None:
+            b = self._buckets[key] = [burst, now]
+        tokens = min(burst, b[0] + (now - b[1]) * rate)
+        b[1] = now
+        if tokens < 1:
+            b[0] = tokens
+            return max(1, int((1 - tokens) * 1000 / rate) + 1)
+        b[0] = tokens - 1
+        return 0
+
+
+class SpoolSink:
+    def __init__(self):
+        from events.ingest.flusher import _spool
+
+        self.spool = _spool(str(settings.VAR_DIR / "spool"))
+        self.limiter = InProcessLimiter()
+
+    async def append(self, key: str, client_id: int, records: list[dict], rate: float, burst: float) -> int:
+        wait = self.limiter.wait_ms(key, rate, burst)
+        if wait:
+            return wait
+        await asyncio.get_running_loop().run_in_executor(None, self.spool.append, records)
+        return 0
+
+    async def close(self):
+        pass
+
+
+class RedisSink:
+    def __init__(self, url: str, shards: int):
+        import redis.asyncio as aioredis
+
+        self.redis = aioredis.Redis.from_url(url, max_connections=256)
+        self.shards = shards
+        self.script = self.redis.register_script(APPEND_LUA)
+
+    async def append(self, key: str, client_id: int, records: list[dict], rate: float, burst: float) -> int:
+        try:
+            wait = await self.script(keys=[f"untitle:ratelimit:{key}", stream_key(client_id % self.shards)],
+                                     args=[rate, burst, orjson.dumps(records)])
+        except Exception as exc:
+            raise BufferUnavailable(str(exc)) from exc
+        return int(wait)
+
+    async def close(self):
+        await self.redis.aclose()
+
+
+def make_sink():
+    kind = getattr(settings, "COLLECTOR_BUFFER", "") or ("redis" if settings.REDIS_URL else "spool")
+    if kind == "redis":
+        return RedisSink(settings.REDIS_URL, getattr(settings, "COLLECTOR_SHARDS", 1))
+    return SpoolSink()
+
+
+# ---------------------------------------------------------------------------------------------
+# The app
+# ---------------------------------------------------------------------------------------------
+class Collector:
+    def __init__(self):
+        self.clients = ClientCache(ttl=getattr(settings, "COLLECTOR_CLIENT_CACHE_TTL", 30.0))
+        self._sink = None
+
+    @property
+    def sink(self):
+        # Built lazily, inside the worker process and its event loop.
+        if self._sink is None:
+            self._sink = make_sink()
+        return self._sink
+
+    async def reset(self):
+        """Forget cached clients and the buffer connection (tests switching settings)."""
+        if self._sink is not None:
+            await self._sink.close()
+        self._sink = None
+        self.clients.clear()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            return await self._lifespan(receive, send)
+        if scope["type"] != "http":
+            return
+        headers = {}
+        for k, v in scope["headers"]:
+            headers[k] = v
+        origin = headers.get(b"origin", b"").decode("latin-1")
+        cors = None
+        try:
+            path = scope["path"].rstrip("/")
+            if path not in COLLECTOR_PATHS:
+                raise HTTPError(404, "not_found")
+            method = scope["method"]
+            if method == "OPTIONS":
+                return await self._preflight(send, origin)
+            if method != "POST":
+                raise HTTPError(405, "method_not_allowed")
+            body = await self._read_body(receive, headers)
+            status, payload, cors = await self._handle(path, scope, headers, origin, body)
+        except HTTPError as exc:
+            status, payload = exc.status, {"error": exc.code, "message": MESSAGES[exc.code], **exc.extra}
+            if exc.code != "origin_not_allowed" and origin and exc.extra.get("_cors"):
+                cors = origin
+            payload.pop("_cors", None)
+            retry = payload.pop("_retry_after", None)
+            return await self._respond(send, status, payload, cors, retry)
+        except Exception:
+            log.exception("collector: unexpected error")
+            return await self._respond(send, 500, {"error": "internal", "message": MESSAGES["internal"]}, None)
+        return await self._respond(send, status, payload, cors)
+
+    async def _lifespan(self, receive, send):
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self._sink is not None:
+                    await self._sink.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-    await send({"type": "http.response.start", "status": 503,
-                "headers": [(b"content-type", b"application/json")]})
-    await send({"type": "http.response.body", "body": b'{"error": "collector not built yet"}'})
+
+    @staticmethod
+    async def _read_body(receive, headers) -> bytes:
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY:
+            raise HTTPError(413, "too_large")
+        chunks = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise HTTPError(400, "invalid_request")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise HTTPError(413, "too_large")
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                break
+        return b"".join(chunks)
+
+    async def _preflight(self, send, origin: str):
+        hdrs = [(b"access-control-allow-methods", b"POST, OPTIONS"),
+                (b"access-control-allow-headers", b"Content-Type, X-Untitle-Key"),
+                (b"access-control-max-age", b"86400"), (b"vary", b"Origin"),
+                (b"content-length", b"0")]
+        if origin:
+            # The key (and so the client's allow-list) is not known yet: the real POST is checked.
+            hdrs.append((b"access-control-allow-origin", origin.encode("latin-1")))
+        await send({"type": "http.response.start", "status": 204, "headers": hdrs})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _respond(self, send, status: int, payload: dict, cors: str | None, retry_after: int | None = None):
+        body = orjson.dumps(payload)
+        hdrs = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store")]
+        if cors:
+            hdrs.append((b"access-control-allow-origin", cors.encode("latin-1")))
+            hdrs.append((b"vary", b"Origin"))
+        if retry_after is not None:
+            hdrs.append((b"retry-after", str(retry_after).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": hdrs})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _handle(self, path, scope, headers, origin, body):
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise HTTPError(400, "bad_json", errors=[{"index": None, "field": None, "message": MESSAGES["bad_json"]}])
+        if not isinstance(data, dict):
+            raise HTTPError(400, "invalid_request",
+                            errors=[{"index": None, "field": None, "message": "JSON 객체여야 합니다."}])
+        key = headers.get(b"x-untitle-key", b"").decode("latin-1").strip()
+        if not key and scope.get("query_string"):
+            key = (parse_qs(scope["query_string"].decode("latin-1")).get("key") or [""])[0]
+        if not key:
+            key = data.get("ingest_key") if isinstance(data.get("ingest_key"), str) else ""
+        if not key:
+            raise HTTPError(401, "missing_key")
+        if len(key) > 128:
+            raise HTTPError(401, "unknown_key")
+        client = await self.clients.get(key)
+        if client is None:
+            raise HTTPError(401, "unknown_key")
+        cors = None
+        if origin:
+            if not client.allows(origin.lower()):
+                raise HTTPError(403, "origin_not_allowed")
+            cors = origin
+        try:
+            return await self._accept(path, key, client, data, cors)
+        except HTTPError as exc:
+            exc.extra["_cors"] = bool(cors)  # let the storefront's script read why
+            raise
+
+    async def _accept(self, path, key, client, data, cors):
+        if not client.is_active:
+            raise HTTPError(403, "inactive_client")
+        if "client_id" in data and data["client_id"] != client.id:
+            raise HTTPError(403, "client_mismatch")
+        if path == "/api/v1/sessions":
+            records, payload = self._session(client, data)
+            status = 201
+        else:
+            records = self._events(client, data)
+            payload = {"accepted": len(records)}
+            status = 202
+        try:
+            wait = await self.sink.append(key, client.id, records, settings.COLLECTOR_RATE_PER_KEY,
+                                          settings.COLLECTOR_BURST_PER_KEY)
+        except BufferUnavailable:
+            log.exception("collector: buffer unavailable")
+            raise HTTPError(503, "unavailable", _retry_after=1)
+        if wait:
+            raise HTTPError(429, "rate_limited", _retry_after=max(1, -(-wait // 1000)))
+        return status, payload, cors
+
+    @staticmethod
+    def _session(client: ClientInfo, data: dict):
+        unknown = data.keys() - _SESSION_FIELDS
+        device_id = data.get("device_id")
+        errors = []
+        if unknown:
+            errors.append({"index": None, "field": sorted(unknown)[0], "message": "알 수 없는 필드입니다."})
+        if not isinstance(device_id, str) or not 1 <= len(device_id) <= 128:
+            errors.append({"index": None, "field": "device_id", "message": "1~128자의 문자열이어야 합니다."})
+        if errors:
+            raise HTTPError(400, "invalid_request", errors=errors)
+        visitor = str(uuidlib.uuid5(VISITOR_NAMESPACE, f"{client.id}:{device_id}"))
+        session_id = str(uuidlib.uuid4())
+        event = {k: v for k, v in data.items() if k not in ("client_id", "device_id", "ingest_key")}
+        event.update(event_type=1, uuid=visitor, session_id=session_id)
+        try:
+            rec = normalize(client.id, event)
+        except EventInvalid as exc:
+            raise HTTPError(400, "invalid_request", errors=[{"index": None, "field": exc.field, "message": exc.message}])
+        return [rec], {"uuid": visitor, "session_id": session_id, "event_id": rec["event_id"]}
+
+    @staticmethod
+    def _events(client: ClientInfo, data: dict):
+        if "events" in data:
+            events = data["events"]
+            if not isinstance(events, list) or not events:
+                raise HTTPError(400, "invalid_request", errors=[
+                    {"index": None, "field": "events", "message": "1개 이상의 이벤트 배열이어야 합니다."}])
+            if len(events) > MAX_EVENTS:
+                raise HTTPError(413, "too_many_events")
+            unknown = data.keys() - _BATCH_FIELDS
+            if unknown:
+                raise HTTPError(400, "invalid_request", errors=[
+                    {"index": None, "field": sorted(unknown)[0], "message": "알 수 없는 필드입니다."}])
+            defaults = {k: data[k] for k in ("uuid", "session_id") if k in data}
+        else:
+            events = [{k: v for k, v in data.items() if k != "ingest_key"}]
+            defaults = None
+        records, errors = [], []
+        now = datetime.now(timezone.utc)
+        for i, event in enumerate(events):
+            try:
+                records.append(normalize(client.id, event, now=now, defaults=defaults))
+            except EventInvalid as exc:
+                errors.append({"index": i, "field": exc.field, "message": exc.message})
+        if errors:
+            raise HTTPError(400, "invalid_events", errors=errors)
+        return records
+
+
+app = Collector()

@@ -1,0 +1,232 @@
+"""One event's validation and normalization, shared by the collector and importers.
+
+Pure Python (no Django import at module level) so the collector's hot path stays cheap; the
+phone-hash key comes from settings lazily, or is passed in.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import time
+import uuid as uuidlib
+from datetime import datetime, timedelta, timezone
+
+from events import catalog
+
+# The event table's columns (events/ch_migrations), in insert order.
+COLUMNS: tuple[str, ...] = (
+    "event_id", "client_id", "uuid", "event_type", "order_id", "tracking_id", "product_id",
+    "product_option_id1", "product_option_id2", "product_quantity", "price", "amount", "keyword",
+    "sort_by", "page", "board_id", "article_id", "login_id", "phone_number", "page_url",
+    "category_id", "scroll_bucket", "session_id", "referrer", "utm_source", "utm_medium",
+    "utm_campaign", "utm_content", "utm_term", "device_type", "created_at",
+)
+
+MAX_FUTURE = timedelta(minutes=5)
+MAX_AGE = timedelta(days=7)
+MAX_STR = 512
+MAX_URL = 2048
+
+_STR_FIELDS = {
+    **{f: MAX_STR for f in (
+        "order_id", "tracking_id", "product_id", "product_option_id1", "product_option_id2",
+        "keyword", "sort_by", "board_id", "article_id", "login_id", "category_id",
+        "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")},
+    "page_url": MAX_URL, "referrer": MAX_URL, "device_type": 32,
+}
+_INT_FIELDS = {
+    "product_quantity": 255, "page": 255, "price": 4_294_967_295, "amount": 4_294_967_295,
+    "scroll_bucket": 10,
+}
+_UUID_FIELDS = ("uuid", "session_id", "event_id")
+# Accepted on input but not columns as such.
+_OTHER_FIELDS = {"event_type", "created_at", "client_id", "phone_number"}
+KNOWN_FIELDS = frozenset(_STR_FIELDS) | frozenset(_INT_FIELDS) | frozenset(_UUID_FIELDS) | _OTHER_FIELDS
+
+_DIGITS = re.compile(r"\D+")
+
+
+class EventInvalid(ValueError):
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+_phone_key: bytes | None = None
+
+
+def phone_key() -> bytes:
+    """HMAC key for phone numbers, derived from SECRET_KEY so it never sits next to the data."""
+    global _phone_key
+    if _phone_key is None:
+        from django.conf import settings
+
+        _phone_key = hashlib.sha256(b"untitle/phone-number/v1|" + settings.SECRET_KEY.encode()).digest()
+    return _phone_key
+
+
+def phone_hash(raw: str, key: bytes | None = None) -> str:
+    """Keyed hash of a phone number's digits; Korean +82 numbers and 010... give the same hash."""
+    digits = _DIGITS.sub("", raw)
+    if digits.startswith("82") and len(digits) >= 11:
+        digits = "0" + digits[2:]
+    if not 8 <= len(digits) <= 15:
+        raise EventInvalid("phone_number", "전화번호 형식이 아닙니다.")
+    return hmac.new(key or phone_key(), digits.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def uuid7(ts: datetime | None = None) -> uuidlib.UUID:
+    """Time-ordered UUID (RFC 9562 v7, sub-millisecond bits in rand_a).
+
+    Generated ids sort like created_at, so ClickHouse compresses them far better than uuid4.
+    """
+    micros = int((ts or datetime.now(timezone.utc)).timestamp() * 1_000_000) if ts else time.time_ns() // 1000
+    ms, sub = divmod(micros, 1000)
+    rand = int.from_bytes(os.urandom(8), "big")
+    value = (ms & 0xFFFF_FFFF_FFFF) << 80
+    value |= 0x7 << 76 | (sub * 4096 // 1000) << 64
+    value |= 0b10 << 62 | (rand & ((1 << 62) - 1))
+    return uuidlib.UUID(int=value)
+
+
+def _as_uuid(value, field: str) -> str:
+    if isinstance(value, str) and len(value) <= 64:
+        try:
+            return str(uuidlib.UUID(value))
+        except ValueError:
+            pass
+    raise EventInvalid(field, "UUID 형식이어야 합니다.")
+
+
+def _as_int(value, field: str, hi: int) -> int:
+    if isinstance(value, bool):
+        raise EventInvalid(field, "정수여야 합니다.")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, str) and value.strip().isdigit() and len(value) <= 12:
+        value = int(value)
+    if not isinstance(value, int):
+        raise EventInvalid(field, "정수여야 합니다.")
+    if not 0 <= value <= hi:
+        raise EventInvalid(field, f"0 이상 {hi} 이하여야 합니다.")
+    return value
+
+
+def _as_str(value, field: str, limit: int) -> str | None:
+    if isinstance(value, bool):
+        raise EventInvalid(field, "문자열이어야 합니다.")
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str):
+        raise EventInvalid(field, "문자열이어야 합니다.")
+    if len(value) > limit:
+        raise EventInvalid(field, f"{limit}자를 넘을 수 없습니다.")
+    if "\x00" in value:
+        raise EventInvalid(field, "NUL 문자는 쓸 수 없습니다.")
+    return value or None
+
+
+def parse_time(value) -> datetime:
+    """ISO 8601 (UTC when no offset) or epoch milliseconds (JavaScript Date.now())."""
+    if isinstance(value, bool):
+        raise EventInvalid("created_at", "ISO 8601 시각이어야 합니다.")
+    if isinstance(value, (int, float)):
+        if not 0 < value < 1e14:
+            raise EventInvalid("created_at", "에포크 밀리초 범위를 벗어났습니다.")
+        return datetime.fromtimestamp(value / 1000, timezone.utc)
+    if isinstance(value, str) and 0 < len(value) <= 40:
+        try:
+            ts = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if ts.tzinfo is None:
+                return ts.replace(tzinfo=timezone.utc)
+            return ts.astimezone(timezone.utc)
+    raise EventInvalid("created_at", "ISO 8601 시각이어야 합니다.")
+
+
+def format_time(ts: datetime) -> str:
+    return ts.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def event_code(value) -> int:
+    if isinstance(value, str) and not value.isdigit():
+        et = catalog.BY_NAME.get(value)
+        if et is None:
+            raise EventInvalid("event_type", "알 수 없는 이벤트 유형입니다.")
+        return et.code
+    try:
+        code = _as_int(value, "event_type", 255)
+    except EventInvalid:
+        raise EventInvalid("event_type", "이벤트 유형 코드(정수)나 이름이어야 합니다.") from None
+    if code not in catalog.BY_CODE:
+        raise EventInvalid("event_type", "알 수 없는 이벤트 유형 코드입니다.")
+    return code
+
+
+def normalize(client_id: int, event, *, now: datetime | None = None, history: bool = False,
+              defaults: dict | None = None, key: bytes | None = None) -> dict:
+    """Check one event and return its JSONEachRow record (only the non-null columns).
+
+    Raises EventInvalid naming the first bad field.
+    """
+    if not isinstance(event, dict):
+        raise EventInvalid(None, "이벤트는 JSON 객체여야 합니다.")
+    if defaults:
+        event = {**defaults, **event}
+    unknown = event.keys() - KNOWN_FIELDS
+    if unknown:
+        raise EventInvalid(sorted(unknown)[0], "알 수 없는 필드입니다.")
+    if "event_type" not in event:
+        raise EventInvalid("event_type", "필수 항목입니다.")
+    code = event_code(event["event_type"])
+    if "client_id" in event and event["client_id"] != client_id:
+        raise EventInvalid("client_id", "수집 키의 고객사와 다릅니다.")
+    rec: dict = {"client_id": client_id, "event_type": code}
+    for name, value in event.items():
+        if value is None or name in _OTHER_FIELDS:
+            continue
+        if name in _STR_FIELDS:
+            value = _as_str(value, name, _STR_FIELDS[name])
+            if value is not None:
+                rec[name] = value
+        elif name in _INT_FIELDS:
+            rec[name] = _as_int(value, name, _INT_FIELDS[name])
+        else:
+            rec[name] = _as_uuid(value, name)
+    if "uuid" not in rec:
+        raise EventInvalid("uuid", "필수 항목입니다.")
+    phone = event.get("phone_number")
+    if phone is not None:
+        if not isinstance(phone, (str, int)) or isinstance(phone, bool):
+            raise EventInvalid("phone_number", "문자열이어야 합니다.")
+        rec["phone_number"] = phone_hash(str(phone), key)
+    for name in catalog.BY_CODE[code].required:
+        if name not in rec:
+            raise EventInvalid(name, "이 이벤트 유형의 필수 항목입니다.")
+    now = now or datetime.now(timezone.utc)
+    raw_ts = event.get("created_at")
+    if raw_ts is None:
+        ts = now
+    else:
+        ts = parse_time(raw_ts)
+        if ts > now + MAX_FUTURE:
+            raise EventInvalid("created_at", "5분 넘게 미래의 시각입니다.")
+        if not history and ts < now - MAX_AGE:
+            raise EventInvalid("created_at", "7일보다 오래된 이벤트는 import_events로 가져오세요.")
+        if ts.year < 1971:
+            raise EventInvalid("created_at", "1971년 이전의 시각입니다.")
+    rec["created_at"] = format_time(ts)
+    if "event_id" not in rec:
+        rec["event_id"] = str(uuid7(ts))
+    return rec
+
+
+def to_row(client_id: int, event: dict, *, history: bool = True, now: datetime | None = None) -> list:
+    """``normalize`` as a list in COLUMNS order (None for absent columns)."""
+    rec = normalize(client_id, event, history=history, now=now)
+    return [rec.get(c) for c in COLUMNS]
