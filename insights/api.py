@@ -55,8 +55,9 @@ def page_audience(answer: dict, *, client, page: int, page_size: int) -> dict:
     page_rows = rows[start:start + page_size]
     answer["rows"] = page_rows
     answer.update(_page_meta(total, page, page_size))
-    uuids = [r[0] for r in page_rows if r]
-    answer["member_ids"] = services.member_ids_for(client=client, uuids=uuids) if uuids else {}
+    if "member_id" not in answer.get("columns", []):
+        uuids = [r[0] for r in page_rows if r]
+        answer["member_ids"] = services.member_ids_for(client=client, uuids=uuids) if uuids else {}
     return answer
 
 
@@ -191,7 +192,7 @@ class QueryRunAPI(ClientAPIView):
             body["result"] = {"columns": columns, "rows": services.jsonable(rows),
                               "truncated": result.get("truncated", False), "sql": result.get("sql", ""),
                               **_page_meta(total, page, page_size)}
-            if run.kind == "A" and rows:
+            if run.kind == "A" and rows and "member_id" not in columns:
                 body["result"]["member_ids"] = services.member_ids_for(client=self.client,
                                                                       uuids=[r[0] for r in rows])
         return Response(body)

@@ -33,6 +33,10 @@ MAX_QUESTION_CHARS = 500
 RESULT_CAP = 100_000
 # Rows a QueryRun keeps in Postgres; a larger audience is kept whole in a ClickHouse table.
 RUN_INLINE_ROWS = 1_000
+
+
+def run_inline_rows() -> int:
+    return int(getattr(settings, "INSIGHTS_RUN_INLINE_ROWS", RUN_INLINE_ROWS))
 ENGINES = ("offline", "gemini")
 
 
@@ -303,7 +307,8 @@ def member_ids_for(*, client: Client, uuids: list) -> dict[str, str]:
         return {}
     rows = _run(
         "SELECT uuid, argMax(login_id, created_at) AS member_id FROM event "
-        "WHERE client_id = {client_id:Int32} AND uuid IN {uuids:Array(UUID)} AND login_id IS NOT NULL "
+        "WHERE client_id = {client_id:Int32} AND event_type IN (10, 11) AND uuid IN {uuids:Array(UUID)} "
+        "AND login_id IS NOT NULL "
         "GROUP BY uuid",
         {"client_id": client.pk, "uuids": ids},
     )
@@ -323,7 +328,7 @@ def run_raw_sql(*, client: Client, sql: str, user=None, max_limit: int = 10_000)
     try:
         safe_sql, params = guard_sql(sql, client_id=client.pk, max_limit=max_limit)
     except GuardError as exc:
-        raise AskError(str(exc), code="guard")
+        raise AskError(exc.message, code="guard", detail=exc.detail)
     started = time.monotonic()
     rows = _run(safe_sql, params)
     return {
@@ -537,13 +542,14 @@ def query_run_execute(*, run_id: int) -> QueryRun:
         data = answer_to_dict(ans)
         rows = data["rows"]
         table = ""
-        if data["kind"] == "A" and len(rows) > RUN_INLINE_ROWS:
+        inline = run_inline_rows()
+        if data["kind"] == "A" and len(rows) > inline:
             try:
                 table = _store_audience(run.pk, ans.sql, ans.params)
             except Exception as exc:
                 raise translate_clickhouse_error(exc) from exc
         window = ans.window
-        result = {"columns": data["columns"], "rows": rows[:RUN_INLINE_ROWS], "truncated": data["truncated"],
+        result = {"columns": data["columns"], "rows": rows[:inline], "truncated": data["truncated"],
                   "window": data["window"], "sql": data["sql"], "params": data["params"]}
         rows_read = meter.rows_read
         duration = int((time.monotonic() - started) * 1000)

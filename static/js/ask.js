@@ -44,7 +44,7 @@
     const suggestion = ans.ir && ans.ir.suggestion;
     sug.hidden = !(ans.kind === "C" && suggestion);
     sug.textContent = suggestion ? T("try") + ": " + suggestion : "";
-    U.renderTable($("answer-table"), ans.columns || [], ans.rows || [], ans.kind === "A" ? (ans.member_ids || {}) : null);
+    U.renderTable($("answer-table"), ans.columns || [], ans.rows || [], ans.kind === "A" ? (ans.member_ids || null) : null);
     $("answer-table").parentElement.hidden = ans.kind === "C";
     const pager = $("answer-pager");
     pager.hidden = !(ans.kind === "A" && ans.num_pages > 1);

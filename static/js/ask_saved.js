@@ -79,7 +79,7 @@
     $("run-result").hidden = false;
     $("run-result-title").textContent = "#" + id + " " + (run.summary || "");
     $("run-result-window").textContent = run.window ? T("window") + ": " + run.window.start + " ~ " + run.window.end : "";
-    U.renderTable($("run-result-table"), run.result.columns, run.result.rows, run.kind === "A" ? (run.result.member_ids || {}) : null);
+    U.renderTable($("run-result-table"), run.result.columns, run.result.rows, run.kind === "A" ? (run.result.member_ids || null) : null);
     $("rr-info").textContent = run.result.page + " / " + run.result.num_pages + " (" + T("total") + " " + U.fmt(run.result.row_count) + ")";
     $("rr-prev").disabled = run.result.page <= 1;
     $("rr-next").disabled = run.result.page >= run.result.num_pages;
