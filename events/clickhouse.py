@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client as CHClient
@@ -126,3 +126,43 @@ def insert(table: str, rows: Sequence[Sequence[Any]], column_names: Iterable[str
         return 0
     get_client().insert(table, rows, column_names=list(column_names), settings=settings_)
     return len(rows)
+
+
+def insert_arrow(table: str, arrow_table, *, settings_: dict | None = None) -> int:
+    """Bulk insert a pyarrow table (column-oriented, no per-row Python); returns the row count.
+
+    The fast path for generated data: chDB parses the Arrow buffers natively.
+    """
+    if arrow_table.num_rows == 0:
+        return 0
+    get_client().insert_arrow(table, arrow_table, settings=settings_)
+    return arrow_table.num_rows
+
+
+def stream(sql: str, parameters: dict | None = None, *, fmt: str = "CSV",
+           settings_: dict | None = None, chunk_size: int = 1 << 16) -> Iterator[bytes]:
+    """Yield a read's result as raw bytes in ``fmt``, with the read limits, without buffering it all.
+
+    The limits ride in the query's own SETTINGS clause: chDB materializes a streamed result
+    when settings come with the call. A dedicated client serves the stream, so other requests
+    on this thread can still query while a download is being consumed. ``max_result_rows`` is
+    left out (an export wants every row); callers bound the work by the window they ask for.
+    """
+    opts = {k: v for k, v in READ_SETTINGS.items() if k not in ("max_result_rows", "result_overflow_mode")}
+    opts.update(settings_ or {})
+    clause = ", ".join(f"{k} = {v!r}" for k, v in opts.items())
+    url = clickhouse_url()
+    try:
+        with _lock:
+            client = clickhouse_connect.get_client(dsn=url)
+    except Exception as exc:
+        raise ClickHouseUnavailable(str(exc)) from exc
+    try:
+        body = client.raw_stream(f"{sql}\nSETTINGS {clause}", parameters=parameters or {}, fmt=fmt)
+        try:
+            while chunk := body.read(chunk_size):
+                yield chunk
+        finally:
+            body.close()
+    finally:
+        client.close()
