@@ -192,12 +192,15 @@ class ClientCache:
 
     @staticmethod
     def _load(key: str) -> ClientInfo | None:
-        from django.db import close_old_connections
+        from django.db import connections
 
         from tenants.models import Client
 
-        close_old_connections()
-        row = Client.objects.filter(ingest_key=key).values("id", "is_active", "mall_id", "allowed_origins").first()
+        try:
+            row = Client.objects.filter(ingest_key=key).values("id", "is_active", "mall_id", "allowed_origins").first()
+        finally:
+            # Misses are rare (cached per TTL); an idle connection per executor thread is not worth keeping.
+            connections.close_all()
         return client_info_from(row) if row else None
 
     async def get(self, key: str) -> ClientInfo | None:
