@@ -49,6 +49,7 @@
   var sessionPending = false;
   var view = null;     // the current page view: {end: code, fields, ended}
   var sessions = {};   // local session key -> the collector's session id
+  var signupPending = false;
   var memory = {};
 
   // ---------------------------------------------------------------- helpers
@@ -354,7 +355,8 @@
     if (p.search) push('search', { keyword: p.search, sort_by: param('order_by'), page: param('page') });
     if (p.checkout) push('checkout_start', { amount: orderData() && orderData().total_amount });
     if (p.order) watchOrder(0);
-    if (p.signup) push('signup', { login_id: get('mid') });
+    // signup needs the new member's id, which Cafe24's front API may tell a moment later.
+    if (p.signup) { signupPending = true; if (get('mid')) identify(get('mid'), true); }
   }
   function endView() {
     if (!view || view.ended) return;
@@ -391,8 +393,10 @@
     var q = d.querySelector('#quantity,input[name="quantity_opt[]"],input[name="quantity"]');
     var o1 = d.querySelector('#product_option_id1,select[name="option1"]');
     var o2 = d.querySelector('#product_option_id2,select[name="option2"]');
+    var pid = first(f.product_id, w.iProductNo, meta('product:productId'), param('product_no'));
+    if (pid == null) return; // a basket call outside a product page: nothing to attribute it to
     push('cart_add', {
-      product_id: first(f.product_id, w.iProductNo, meta('product:productId'), param('product_no')),
+      product_id: pid,
       product_quantity: first(q && q.value, 1),
       price: f.price,
       product_option_id1: o1 && o1.value && o1.value !== '*' ? o1.value : null,
@@ -437,16 +441,18 @@
     if (!api || typeof api.getCustomerIDInfo !== 'function') return;
     api.getCustomerIDInfo(safe(function (err, res) {
       var r = res || (err && err.id ? err : null);
-      var id = r && r.id && r.id.member_id;
-      if (id) identify(id);
+      if (!r || !r.id) return;
+      if (r.id.member_id) identify(r.id.member_id);
+      else set('mid', null); // logged out: later events are a guest's, a new login is an event again
     }));
   }
-  function identify(id) {
-    id = String(id).slice(0, 512);
+  function identify(id, known) {
+    id = id == null ? '' : String(id).slice(0, 512);
     if (!id) return;
     var prev = get('mid');
     set('mid', id);
-    if (prev !== id) push('login', { login_id: id });
+    if (prev !== id && !known) push('login', { login_id: id });
+    if (signupPending) { signupPending = false; push('signup', { login_id: id }); }
   }
 
   // ---------------------------------------------------------------- public API
@@ -460,14 +466,8 @@
     started = true;
     restore();
     touchSession();
-    if (cfg.auto) {
-      startView();
-      w.addEventListener('scroll', safe(onScroll), { passive: true });
-      wrapBasket();
-      d.addEventListener('DOMContentLoaded', safe(wrapBasket));
-      w.addEventListener('load', safe(wrapBasket));
-      lookupMember(opts.cafe24);
-    }
+    // Listeners first, each feature on its own: one failing (a hostile page, a broken shop
+    // global) must not take the others down.
     w.addEventListener('pagehide', safe(leave));
     d.addEventListener('visibilitychange', safe(function () {
       if (d.visibilityState === 'hidden') leave();
@@ -477,6 +477,14 @@
       // Back/forward cache restored the page: that is a new view of it.
       if (ev.persisted && cfg.auto) { restore(); touchSession(); startView(); }
     }));
+    if (cfg.auto) {
+      safe(startView)();
+      w.addEventListener('scroll', safe(onScroll), { passive: true });
+      safe(wrapBasket)();
+      d.addEventListener('DOMContentLoaded', safe(wrapBasket));
+      w.addEventListener('load', safe(wrapBasket));
+      safe(lookupMember)(opts.cafe24);
+    }
     flush();
   }
   var commands = {

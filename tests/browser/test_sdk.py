@@ -1,0 +1,318 @@
+"""The storefront SDK in a real Chromium, against the real collector, asserting what lands in ClickHouse.
+
+Two origins, as in production: the fixture shop (tests/fixtures/storefront, pages that imitate a
+Cafe24 skin) is served by a small HTTP server on one port; UNTITLE (Django + the collector,
+``untitle.asgi:application`` under uvicorn) on another. So every SDK request is cross-origin
+and the collector's CORS allow-list is exercised. Uvicorn runs in a thread of this process
+because only one process may open the test's chDB path.
+"""
+from __future__ import annotations
+
+import asyncio
+import gc
+import http.server
+import os
+import socket
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import uvicorn
+from django.db import connections
+
+from events import clickhouse
+from events.ingest.flusher import drain
+from tests.factories import make_client
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+STOREFRONT = Path(__file__).resolve().parent.parent / "fixtures" / "storefront"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@pytest.fixture
+def untitle_server(transactional_db, monkeypatch):
+    """UNTITLE's ASGI app (Django pages, the SDK file, the collector) on a free port."""
+    from events.collector.app import app as collector
+    from untitle.asgi import application
+
+    # Server threads must not keep test-database connections open past the test.
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
+    sock = _free_socket()
+    server = uvicorn.Server(uvicorn.Config(application, log_level="warning", lifespan="on"))
+
+    async def serve():
+        # The collector's buffer connection belongs to one event loop: start and end clean.
+        await collector.reset()
+        try:
+            await server.serve(sockets=[sock])
+        finally:
+            await collector.reset()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield "http://127.0.0.1:%d" % sock.getsockname()[1]
+    server.should_exit = True
+    thread.join(10)
+    connections.close_all()
+    gc.collect()  # the server loop's worker threads are gone; this closes what they had opened
+
+
+class _Shop:
+    """The fixture storefront; pages get the SDK origin and the client's key filled in."""
+
+    def __init__(self):
+        self.values: dict[str, str] = {}
+        shop = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, directory=str(STOREFRONT), **kwargs)
+
+            def do_GET(self):
+                path = self.path.split("?", 1)[0].split("#", 1)[0]
+                if path.endswith("/"):
+                    path += "index.html"
+                file = STOREFRONT / path.lstrip("/")
+                if file.suffix != ".html" or not file.is_file():
+                    return super().do_GET()
+                body = file.read_text(encoding="utf-8")
+                for name, value in shop.values.items():
+                    body = body.replace("{{%s}}" % name, value)
+                data = body.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # "localhost" and "127.0.0.1" are different origins: the shop is not UNTITLE's site.
+        self.origin = "http://localhost:%d" % self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def storefront():
+    shop = _Shop()
+    yield shop
+    shop.close()
+
+
+def shop_with_origins(name, origins):
+    client = make_client(name)
+    client.allowed_origins = origins
+    client.save(update_fields=["allowed_origins"])
+    return client
+
+
+@pytest.fixture
+def shop_client(untitle_server, storefront):
+    client = shop_with_origins("픽스처 상점", [storefront.origin])
+    storefront.values.update(UNTITLE_ORIGIN=untitle_server, UNTITLE_KEY=client.ingest_key)
+    drain()  # anything an earlier run left in the buffer lands now, not in the middle of a test
+    return client
+
+
+@pytest.fixture
+def browser():
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop here
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+                               args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="ko-KR")
+    pg = context.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    yield pg
+    context.close()
+
+
+EVENT_COLUMNS = ("event_type, uuid, session_id, product_id, category_id, price, amount, product_quantity, "
+                 "product_option_id1, product_option_id2, order_id, keyword, board_id, article_id, "
+                 "login_id, scroll_bucket, page_url, referrer, device_type, event_id, created_at")
+
+
+def landed(client, since: datetime, *, until=lambda rows: False, timeout: float = 20.0) -> list[dict]:
+    """Drain the collector's buffer into ClickHouse until ``until(rows)`` holds (or time runs out)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        drain()
+        rows = clickhouse.query(
+            f"SELECT {EVENT_COLUMNS} FROM event WHERE client_id = {{cid:Int32}} "
+            "AND created_at >= {since:DateTime64(6, 'UTC')} ORDER BY created_at, event_type",
+            {"cid": client.pk, "since": since},
+        ).dicts()
+        if until(rows) or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.3)
+
+
+def codes(rows) -> list[int]:
+    return [r["event_type"] for r in rows]
+
+
+def leave(page):
+    """Navigating away fires pagehide: the SDK ends the view and sends by beacon."""
+    page.goto("about:blank")
+
+
+def test_shopper_journey_lands_in_clickhouse(page, storefront, shop_client):
+    since = datetime.now(timezone.utc)
+    shop = storefront.origin
+    page.add_init_script("try { localStorage.setItem('fixture_member', 'member0001') } catch (e) {}")
+
+    page.goto(shop + "/")
+    page.wait_for_function("window.untitle && window.untitle.loaded")
+    page.mouse.wheel(0, 5000)
+    page.wait_for_timeout(600)  # the SDK waits for scrolling to settle
+
+    page.click("#to-product")
+    page.wait_for_function("window.action_basket && window.action_basket.__untitle")
+    page.click("#add-to-cart")
+    # The shop's own add-to-cart still ran and returned its value through the wrapper.
+    assert page.text_content("#basket-result") == "장바구니에 담았습니다"
+    assert page.evaluate("window.basketReturn") == "shop-result"
+
+    page.goto(shop + "/product/list.html?cate_no=24&sort_method=5&page=2")
+    page.goto(shop + "/product/search.html?keyword=%EC%9B%90%ED%94%BC%EC%8A%A4&order_by=favor")
+    page.goto(shop + "/board/free/read.html?board_no=1&no=5")
+    page.goto(shop + "/order/basket.html")
+    page.goto(shop + "/order/order_result.html")
+    page.wait_for_timeout(1200)  # the order data arrives 0.7 s after load
+    page.reload()                # a reload of the result page is not a second order
+    page.wait_for_timeout(1200)
+    leave(page)
+
+    rows = landed(shop_client, since, until=lambda rows: 93 in codes(rows) and codes(rows).count(62) >= 2
+                  and 72 in codes(rows))
+    got = codes(rows)
+    assert page.errors == []
+
+    # One browser, one visitor, one session, opened once by the collector.
+    assert len({r["uuid"] for r in rows}) == 1
+    assert len({r["session_id"] for r in rows}) == 1 and rows[0]["session_id"] is not None
+    assert got.count(1) == 1
+    start = next(r for r in rows if r["event_type"] == 1)
+    assert start["page_url"] == shop + "/"
+    assert len({r["event_id"] for r in rows}) == len(rows)
+
+    assert got.count(31) == 1 and got.count(32) == 1
+    scrolls = [r for r in rows if r["event_type"] == 91]
+    assert scrolls and max(r["scroll_bucket"] for r in scrolls) == 10
+    assert scrolls[-1]["page_url"] == shop + "/"
+
+    views = [r for r in rows if r["event_type"] in (82, 83)]
+    assert [r["event_type"] for r in views] == [82, 83]
+    assert all(r["product_id"] == "3" and r["category_id"] == "24" and r["price"] == 35000 for r in views)
+
+    (cart,) = [r for r in rows if r["event_type"] == 41]
+    assert (cart["product_id"], cart["product_quantity"], cart["price"]) == ("3", 2, 35000)
+    assert (cart["product_option_id1"], cart["product_option_id2"]) == ("P000000C000A", "P000000C000B")
+
+    assert [r["category_id"] for r in rows if r["event_type"] in (21, 22)] == ["24", "24"]
+    assert [r["keyword"] for r in rows if r["event_type"] == 20] == ["원피스"]
+    board = [r for r in rows if r["event_type"] in (71, 72)]
+    assert [(r["board_id"], r["article_id"]) for r in board] == [("1", "5"), ("1", "5")]
+    # untitle('track', ...) called through the queue stub before the SDK had loaded.
+    assert [r["product_id"] for r in rows if r["event_type"] == 51] == ["7"]
+    # The cart page installs the script the Cafe24 script-tag way (?key= on the src).
+    assert any(r["event_type"] == 92 and r["page_url"] == shop + "/order/basket.html" for r in rows)
+
+    orders = sorted((r for r in rows if r["event_type"] == 62), key=lambda r: r["product_id"])
+    assert [(r["order_id"], r["product_id"], r["product_quantity"], r["price"], r["amount"]) for r in orders] == [
+        ("20261121-0000123", "12", 1, 33000, 33000),
+        ("20261121-0000123", "3", 2, 35000, 70000),
+    ]
+
+    # The member id from CAFE24API: one login event, then on every later event.
+    assert [r["login_id"] for r in rows if r["event_type"] == 10] == ["member0001"]
+    assert all(r["login_id"] == "member0001" for r in rows if r["event_type"] == 62)
+    assert {r["device_type"] for r in rows if r["event_type"] != 1} == {"desktop"}
+
+
+def test_undelivered_events_wait_in_local_storage_and_are_sent_once(page, storefront, untitle_server, shop_client):
+    since = datetime.now(timezone.utc)
+    shop = storefront.origin
+    # The collector cannot be reached: the shop must work on, the events must wait.
+    page.route(untitle_server + "/api/**", lambda route: route.abort("connectionrefused"))
+    page.goto(shop + "/product/detail.html?product_no=3&cate_no=24")
+    page.wait_for_function("window.action_basket && window.action_basket.__untitle")
+    page.click("#add-to-cart")
+    assert page.text_content("#basket-result") == "장바구니에 담았습니다"
+    page.goto(shop + "/plain.html")  # pagehide with nothing reachable: the SDK stores the events
+    stored = page.evaluate("JSON.parse(localStorage.getItem('untitle:q') || '[]').map(e => e.event_type)")
+    assert {82, 83, 41} <= set(stored)
+    assert landed(shop_client, since, timeout=1) == []
+
+    page.unroute(untitle_server + "/api/**")
+    page.goto(shop + "/")
+    page.wait_for_timeout(2500)  # the stored events go out with the next batch
+    leave(page)
+    rows = landed(shop_client, since, until=lambda rows: {82, 83, 41, 31, 32} <= set(codes(rows)))
+    got = codes(rows)
+    assert got.count(82) == 1 and got.count(83) == 1 and got.count(41) == 1
+    assert got.count(31) == 1
+    assert page.errors == []
+
+
+def test_a_broken_page_environment_never_breaks_the_shop(page, storefront, shop_client):
+    since = datetime.now(timezone.utc)
+    # Storage that throws (Safari private mode, full quota) and a Cafe24 global that throws.
+    page.add_init_script("""
+        Storage.prototype.setItem = function () { throw new Error('QuotaExceededError'); };
+        Object.defineProperty(window, 'CAFE24API', { get() { throw new Error('broken'); }, set() {} });
+    """)
+    page.goto(storefront.origin + "/product/detail.html?product_no=3&cate_no=24")
+    page.wait_for_function("window.action_basket && window.action_basket.__untitle")
+    page.click("#add-to-cart")
+    assert page.evaluate("window.basketReturn") == "shop-result"
+    leave(page)
+    rows = landed(shop_client, since, until=lambda rows: {82, 83, 41} <= set(codes(rows)))
+    assert {82, 83, 41} <= set(codes(rows))
+    assert page.errors == []
+
+
+def test_a_site_not_on_the_allow_list_sends_nothing(page, storefront, untitle_server, transactional_db):
+    since = datetime.now(timezone.utc)
+    other = shop_with_origins("남의 상점", ["https://www.example.com"])
+    storefront.values.update(UNTITLE_ORIGIN=untitle_server, UNTITLE_KEY=other.ingest_key)
+    page.goto(storefront.origin + "/product/detail.html?product_no=3")
+    page.wait_for_function("window.untitle && window.untitle.loaded")
+    page.click("#add-to-cart")
+    assert page.text_content("#basket-result") == "장바구니에 담았습니다"
+    page.wait_for_timeout(2500)
+    leave(page)
+    assert landed(other, since, timeout=1) == []
+    assert page.errors == []
