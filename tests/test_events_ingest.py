@@ -1,0 +1,170 @@
+"""Event validation (pure), the dedup-by-event_id store on chDB, the catalog's API and command."""
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from django.core.management import call_command
+
+from events import catalog, clickhouse
+from events.ingest.rows import COLUMNS, EventInvalid, normalize, phone_hash, to_row, uuid7
+from events.ingest.store import insert_events, insert_records
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+KEY = b"k" * 32
+SAMPLE = {"login_id": "kim", "keyword": "원피스", "category_id": "24", "product_id": "3", "order_id": "20260301-01",
+          "board_id": "4", "scroll_bucket": 5, "tracking_id": "d-1"}
+
+
+def ev(**fields):
+    return {"event_type": 82, "uuid": str(uuid.uuid4()), "product_id": "3", **fields}
+
+
+def check(event, **kw):
+    return normalize(7, event, now=NOW, key=KEY, **kw)
+
+
+def bad_field(event, **kw):
+    with pytest.raises(EventInvalid) as info:
+        check(event, **kw)
+    assert info.value.message
+    return info.value.field
+
+
+@pytest.mark.parametrize("et", catalog.EVENT_TYPES, ids=lambda e: e.name)
+def test_each_event_type_needs_its_required_fields(et):
+    full = {"event_type": et.code, "uuid": str(uuid.uuid4()), **{f: SAMPLE[f] for f in et.required}}
+    rec = check(full)
+    assert rec["event_type"] == et.code and rec["client_id"] == 7
+    assert check({**full, "event_type": et.name})["event_type"] == et.code
+    for name in et.required:
+        assert bad_field({k: v for k, v in full.items() if k != name}) == name
+
+
+@pytest.mark.parametrize("fields,field", [
+    ({"event_type": 99}, "event_type"),
+    ({"event_type": "product_seen"}, "event_type"),
+    ({"event_type": True}, "event_type"),
+    ({"uuid": "not-a-uuid"}, "uuid"),
+    ({"uuid": 12}, "uuid"),
+    ({"session_id": "x"}, "session_id"),
+    ({"event_id": ""}, "event_id"),
+    ({"price": -1}, "price"),
+    ({"price": 4_294_967_296}, "price"),
+    ({"price": 10.5}, "price"),
+    ({"price": "1,000"}, "price"),
+    ({"product_quantity": 256}, "product_quantity"),
+    ({"page": True}, "page"),
+    ({"event_type": 91, "scroll_bucket": 11}, "scroll_bucket"),
+    ({"product_id": "x" * 513}, "product_id"),
+    ({"product_id": ["3"]}, "product_id"),
+    ({"page_url": "h" * 2049}, "page_url"),
+    ({"keyword": "a\x00b"}, "keyword"),
+    ({"colour": "red"}, "colour"),
+    ({"phone_number": "12"}, "phone_number"),
+    ({"created_at": "yesterday"}, "created_at"),
+    ({"created_at": "2026-03-01T12:06:00Z"}, "created_at"),
+    ({"created_at": "2026-02-21T11:59:00Z"}, "created_at"),
+    ({"client_id": 8}, "client_id"),
+])
+def test_bad_values_name_their_field(fields, field):
+    assert bad_field(ev(**fields)) == field
+
+
+def test_values_are_normalized():
+    rec = check(ev(product_id=3, price="12000", amount=12000.0, page_url="h" * 2048, session_id=str(uuid.uuid4()).upper(),
+                   created_at="2026-03-01T20:30:00+09:00", keyword=None, sort_by=""))
+    assert rec["product_id"] == "3" and rec["price"] == 12000 and rec["amount"] == 12000
+    assert rec["created_at"] == "2026-03-01 11:30:00.000000"
+    assert rec["session_id"] == rec["session_id"].lower()
+    assert "keyword" not in rec and "sort_by" not in rec
+    assert check(ev(created_at="2026-03-01T11:00:00"))["created_at"] == "2026-03-01 11:00:00.000000"  # no offset = UTC
+    ms = int(NOW.timestamp() * 1000) - 1500
+    assert check(ev(created_at=ms))["created_at"] == "2026-03-01 11:59:58.500000"  # JS Date.now()
+    assert check(ev())["created_at"] == "2026-03-01 12:00:00.000000"  # server time when absent
+
+
+def test_history_is_allowed_only_for_imports():
+    old = ev(created_at="2025-08-01T00:00:00+09:00")
+    assert bad_field(old) == "created_at"
+    assert check(old, history=True)["created_at"] == "2025-07-31 15:00:00.000000"
+    assert bad_field(ev(created_at="2026-03-02T00:00:00Z"), history=True) == "created_at"  # future stays out
+
+
+def test_phone_numbers_become_a_keyed_hash():
+    rec = check(ev(event_type=10, login_id="kim", phone_number="010-1234-5678"))
+    assert rec["phone_number"] == phone_hash("+82 10 1234 5678", KEY) == phone_hash("01012345678", KEY)
+    assert "5678" not in rec["phone_number"]
+    assert phone_hash("01012345678", b"other key" * 4) != rec["phone_number"]
+
+
+def test_generated_event_ids_are_time_ordered():
+    ids = [uuid7(NOW + timedelta(microseconds=i * 300)) for i in range(50)]
+    assert ids == sorted(ids, key=lambda u: u.bytes) and len(set(ids)) == 50
+    assert all(u.version == 7 for u in ids)
+    supplied = str(uuid.uuid4())
+    assert check(ev(event_id=supplied))["event_id"] == supplied
+
+
+@pytest.mark.django_db
+def test_insert_events_is_idempotent(shop):
+    rows = [to_row(shop.id, ev(created_at=f"2025-08-0{1 + i % 5}T10:00:00+09:00", product_id=str(i)), history=True)
+            for i in range(200)]
+    assert len(rows[0]) == len(COLUMNS)
+    assert insert_events(rows) == 200
+    assert insert_events(rows) == 0  # an import run twice
+    assert insert_events(rows[:10] + rows[:10]) == 0
+    count = clickhouse.query("SELECT count(), countDistinct(event_id) FROM event WHERE client_id = {c:Int32}",
+                             {"c": shop.id}).rows[0]
+    assert count == (200, 200)
+
+
+@pytest.mark.django_db
+def test_scattered_history_uses_the_id_lookup(shop):
+    # More separate time ranges than the range scan handles: the chunked IN lookup takes over.
+    recs = [normalize(shop.id, ev(created_at=(NOW - timedelta(hours=3 * i)).isoformat()), now=NOW, history=True)
+            for i in range(150)]
+    assert insert_records(recs) == 150
+    assert insert_records(recs) == 0
+    assert insert_records([*recs[:5], normalize(shop.id, ev(), now=NOW)]) == 1
+
+
+@pytest.mark.django_db
+def test_a_retried_batch_token_is_dropped_by_clickhouse(shop):
+    recs = [normalize(shop.id, ev()) for _ in range(30)]
+    from events.ingest import store
+
+    store.insert_records(recs, dedup_token="batch-1")
+    # Even if the existence lookup missed them (a concurrent writer), the token stops a repeat.
+    client = clickhouse.get_client()
+    client.raw_insert("event", None, insert_block=__import__("orjson").dumps(recs), fmt="JSONEachRow",
+                      settings={"insert_deduplication_token": "batch-1", "date_time_input_format": "basic"})
+    assert clickhouse.query("SELECT count() FROM event WHERE client_id = {c:Int32}", {"c": shop.id}).rows[0][0] == 30
+
+
+def test_event_types_command_prints_the_catalog(capsys):
+    call_command("event_types", "--format", "json")
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["code"] for r in rows} >= {1, 31, 62, 82, 102}
+    by_code = {r["code"]: r for r in rows}
+    assert by_code[82]["name"] == "product_view_start" and by_code[82]["label_ko"] == "상품 조회 시작"
+    assert by_code[82]["end_code"] == 83
+    call_command("event_types")
+    assert "장바구니 담기" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_event_types_api_is_public_and_cacheable(client):
+    resp = client.get("/api/v1/event-types")
+    assert resp.status_code == 200
+    assert "public" in resp["Cache-Control"] and "max-age=3600" in resp["Cache-Control"]
+    codes = [e["code"] for e in resp.json()["event_types"]]
+    assert codes == [e.code for e in catalog.EVENT_TYPES]
+
+
+def test_ch_migrations_are_idempotent(db):
+    from events import ch_migrate
+
+    assert ch_migrate.migrate() == []
+    cols = [r[0] for r in clickhouse.query("SELECT name FROM system.columns WHERE table = 'event' AND database = currentDatabase()").rows]
+    assert set(COLUMNS) <= set(cols)
