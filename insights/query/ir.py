@@ -227,7 +227,13 @@ class Group(_Model):
 
 
 class Not(_Model):
-    """The visitor was active in the window but did NOT match ``item`` ("did X but not Y" = and[X, not Y])."""
+    """The visitor did NOT match ``item``. "Did X but not Y" = and[X, not Y].
+
+    Inside an and-group that also has positive conditions, it removes visitors from them (so "bought
+    in the last 30 days but did not visit this week" keeps buyers who were not active this week).
+    On its own, or with only other negations, the population is the visitors active in the
+    query's window.
+    """
     type: Literal["not"] = "not"
     item: "Node"
 

@@ -3,12 +3,20 @@
 Client ids are far above any Postgres id other tests create in the same chDB, so tenants'
 rows never meet by accident; isolation between OUR two clients is asserted explicitly.
 """
+import os
 import uuid
 from datetime import datetime, timezone
 
 import pytest
+from django.conf import settings
 
 from events import ch_migrate, clickhouse
+
+# pytest-django imports the settings before the root conftest sets CLICKHOUSE_URL, so without
+# this the run would write into the developer's var/clickhouse (and fight over its lock).
+if os.environ.get("CLICKHOUSE_URL") and settings.CLICKHOUSE_URL != os.environ["CLICKHOUSE_URL"]:
+    settings.CLICKHOUSE_URL = os.environ["CLICKHOUSE_URL"]
+    clickhouse.reset_clients()
 
 SHOP = 910_001
 OTHER = 910_002
