@@ -13,7 +13,10 @@ import pytest
 from insights.query import ir
 from insights.query.compiler import compile_query
 
-from .conftest import OTHER, SHOP, ev, insert, utc, visitor
+from .conftest import ev, insert, utc, visitor
+
+# Own tenants: the generated traffic of other modules shares this chDB and these dates.
+SHOP, OTHER = 920_001, 920_002
 
 SEED_Q1 = """SELECT uuid -- 조건의 맞는 사용자 ID 조회
 FROM event
