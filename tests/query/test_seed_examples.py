@@ -88,7 +88,7 @@ def test_seed_audience_product_3_viewed_twice(seed_data, run):
     c = compile_query(q, client_id=SHOP, timezone="Asia/Seoul", today=date(2025, 8, 9))
     ours = run(c.sql, c.params)
     assert ours.columns == ["uuid", "member_id"]
-    assert {r[0] for r in ours.rows} == seed == {visitor(BASE + k) for k in range(2, 6)}
+    assert {r[0] for r in ours.rows} == seed == {visitor(BASE + k, SHOP) for k in range(2, 6)}
 
 
 def test_seed_ratio_main_page_viewers_among_visitors(seed_data, run):
