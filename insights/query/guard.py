@@ -36,7 +36,7 @@ EVENT_COLUMNS = frozenset({
     "product_option_id1", "product_option_id2", "product_quantity", "price", "amount", "keyword",
     "sort_by", "page", "board_id", "article_id", "login_id", "phone_number", "page_url",
     "category_id", "scroll_bucket", "session_id", "referrer", "utm_source", "utm_medium",
-    "utm_campaign", "device_type", "created_at",
+    "utm_campaign", "utm_content", "utm_term", "device_type", "created_at",
 })
 
 # Functions by their ClickHouse name, lower-cased. Anything missing is refused: an allow-list
