@@ -90,25 +90,35 @@ def _event_catalog_text() -> str:
     return "\n".join(lines)
 
 
-def _gemini_schema() -> dict:
-    """The IR schema in the JSON-Schema subset Gemini's responseJsonSchema accepts.
+_DROPPED_KEYWORDS = ("discriminator", "default", "title", "maxLength")
 
-    Gemini reads ``oneOf`` as ``anyOf`` and ignores OpenAPI's ``discriminator``; saying so
-    explicitly keeps the request portable across model versions.
+
+def _gemini_schema() -> dict:
+    """The IR schema in the JSON-Schema subset Gemini's responseJsonSchema documents.
+
+    ``oneOf`` becomes ``anyOf`` and ``const`` a one-value ``enum`` (both documented); OpenAPI's
+    ``discriminator``, ``default``, ``title`` and ``maxLength`` go (unsupported keywords are
+    silently ignored at best). Pydantic still validates the answer against the full model.
     """
     schema = copy.deepcopy(Query.model_json_schema())
 
-    def clean(node: Any) -> Any:
-        if isinstance(node, dict):
-            node.pop("discriminator", None)
-            if "oneOf" in node:
-                node["anyOf"] = node.pop("oneOf")
-            for v in node.values():
-                clean(v)
-        elif isinstance(node, list):
-            for v in node:
-                clean(v)
-        return node
+    def clean(node: Any, *, names: bool = False) -> Any:
+        if isinstance(node, list):
+            return [clean(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        if names:  # a "properties" / "$defs" mapping: keys are names, not keywords
+            return {k: clean(v) for k, v in node.items()}
+        out = {}
+        for k, v in node.items():
+            if k in _DROPPED_KEYWORDS:
+                continue
+            if k == "oneOf":
+                k = "anyOf"
+            if k == "const":
+                k, v = "enum", [v]
+            out[k] = clean(v, names=k in ("properties", "$defs"))
+        return out
 
     return clean(schema)
 

@@ -76,7 +76,10 @@ def test_valid_answer_becomes_the_ir_and_the_request_is_constrained_to_its_schem
     assert gen["responseMimeType"] == "application/json" and gen["temperature"] == 0
     schema = gen["responseJsonSchema"]
     assert schema["properties"]["kind"]["enum"] == ["A", "B", "C"]
-    assert "discriminator" not in json.dumps(schema)
+    text = json.dumps(schema)
+    assert "discriminator" not in text and '"const"' not in text and '"oneOf"' not in text
+    assert set(schema["$defs"]) >= {"EventCondition", "Group", "Not", "Aggregate", "Window"}
+    assert schema["$defs"]["Group"]["properties"]["type"]["enum"] == ["group"]  # const -> enum
     system = sent["systemInstruction"]["parts"][0]["text"]
     assert "kind" in system and "C" in system and "7일" in system
     user = sent["contents"][0]["parts"][0]["text"]
