@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -139,30 +140,45 @@ def insert_arrow(table: str, arrow_table, *, settings_: dict | None = None) -> i
     return arrow_table.num_rows
 
 
-def stream(sql: str, parameters: dict | None = None, *, fmt: str = "CSV",
-           settings_: dict | None = None, chunk_size: int = 1 << 16) -> Iterator[bytes]:
-    """Yield a read's result as raw bytes in ``fmt``, with the read limits, without buffering it all.
+@contextmanager
+def dedicated_client() -> Iterator[CHClient]:
+    """A client of its own (not this thread's), closed on exit: for long reads such as downloads.
 
-    The limits ride in the query's own SETTINGS clause: chDB materializes a streamed result
-    when settings come with the call. A dedicated client serves the stream, so other requests
-    on this thread can still query while a download is being consumed. ``max_result_rows`` is
-    left out (an export wants every row); callers bound the work by the window they ask for.
+    A streamed result holds its connection until consumed; other requests served by this thread
+    meanwhile use the thread's client as usual.
     """
-    opts = {k: v for k, v in READ_SETTINGS.items() if k not in ("max_result_rows", "result_overflow_mode")}
-    opts.update(settings_ or {})
-    clause = ", ".join(f"{k} = {v!r}" for k, v in opts.items())
-    url = clickhouse_url()
     try:
         with _lock:
-            client = clickhouse_connect.get_client(dsn=url)
+            client = clickhouse_connect.get_client(dsn=clickhouse_url())
     except Exception as exc:
         raise ClickHouseUnavailable(str(exc)) from exc
     try:
-        body = client.raw_stream(f"{sql}\nSETTINGS {clause}", parameters=parameters or {}, fmt=fmt)
-        try:
-            while chunk := body.read(chunk_size):
-                yield chunk
-        finally:
-            body.close()
+        yield client
     finally:
         client.close()
+
+
+def _settings_clause(settings_: dict | None) -> str:
+    opts = {k: v for k, v in READ_SETTINGS.items() if k not in ("max_result_rows", "result_overflow_mode")}
+    opts.update(settings_ or {})
+    return ", ".join(f"{k} = {v!r}" for k, v in opts.items())
+
+
+def stream(queries: Iterable[tuple[str, dict]], *, fmt: str = "CSV", settings_: dict | None = None,
+           chunk_size: int = 1 << 16) -> Iterator[bytes]:
+    """Yield the results of (sql, parameters) reads, one after another, as raw bytes in ``fmt``.
+
+    The read limits ride in each query's own SETTINGS clause: chDB materializes a streamed result
+    when settings come with the call (only row formats such as CSV, TSV, JSONEachRow, Native
+    stream there). ``max_result_rows`` is left out, an export wants every row; callers bound the
+    work by the window they ask for. One dedicated client serves all the queries.
+    """
+    clause = _settings_clause(settings_)
+    with dedicated_client() as client:
+        for sql, parameters in queries:
+            body = client.raw_stream(f"{sql}\nSETTINGS {clause}", parameters=parameters or {}, fmt=fmt)
+            try:
+                while chunk := body.read(chunk_size):
+                    yield chunk
+            finally:
+                body.close()

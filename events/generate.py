@@ -166,8 +166,12 @@ class Batch:
             return pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), self.n, [None, pa.py_buffer(a.tobytes())])
 
         def coded(codes: np.ndarray, dictionary) -> "pa.Array":
+            # ClickHouse refuses Arrow dictionaries with repeated values ("" for several sources).
+            values, remap = np.unique(np.asarray(list(dictionary), dtype=object), return_inverse=True)
+            codes = np.where(codes < 0, -1, remap[np.maximum(codes, 0)]) if len(values) < len(remap) else codes
             return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), mask=codes < 0),
-                                                  pa.array(list(dictionary), pa.string()))
+                                                  pa.array(list(values) if len(values) < len(remap)
+                                                           else list(dictionary), pa.string()))
 
         def ints(values: np.ndarray, typ):
             return pa.array(np.where(values < 0, 0, values).astype(typ.to_pandas_dtype()),
@@ -206,12 +210,11 @@ class Batch:
             "category_id": coded(c["category"], [str(i) for i in range(1, len(CATEGORIES) + 1)]),
             "scroll_bucket": ints(c["scroll"], pa.uint8()),
             "session_id": uuids(self.session_id),
-            "referrer": pa.DictionaryArray.from_arrays(pa.array(self.source.astype(np.int32)), [s[0] for s in src]),
-            "utm_source": pa.DictionaryArray.from_arrays(pa.array(self.source.astype(np.int32)), [s[1] for s in src]),
-            "utm_medium": pa.DictionaryArray.from_arrays(pa.array(self.source.astype(np.int32)), [s[2] for s in src]),
-            "utm_campaign": pa.DictionaryArray.from_arrays(pa.array(self.source.astype(np.int32)),
-                                                           [s[3] for s in src]),
-            "device_type": pa.DictionaryArray.from_arrays(pa.array(self.device.astype(np.int32)), list(DEVICES)),
+            "referrer": coded(self.source, [s[0] for s in src]),
+            "utm_source": coded(self.source, [s[1] for s in src]),
+            "utm_medium": coded(self.source, [s[2] for s in src]),
+            "utm_campaign": coded(self.source, [s[3] for s in src]),
+            "device_type": coded(self.device, DEVICES),
             "created_at": pa.array(self.created_at_us, type=pa.timestamp("us", tz="UTC")),
         }
         return pa.table(cols)

@@ -1,0 +1,83 @@
+"""Raw event download: the page (/c/<slug>/events/export/) and the API endpoint.
+
+Owners and marketers only: raw rows are the shop's whole behavioural record, more than a viewer
+needs. Validation errors answer 400 before anything streams; the store being down answers 503.
+"""
+from datetime import timedelta
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from events import clickhouse
+from events.exporting import MAX_DAYS, ExportInvalid, export_start, parse_request
+from tenants.access import ClientAPIView, ClientViewMixin
+from tenants.models import Role
+
+STORE_DOWN = "이벤트 저장소에 연결할 수 없습니다. 잠시 후 다시 시도하세요."
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _streaming(req, chunks) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(chunks, content_type=req.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{req.filename}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class EventsExportView(ClientViewMixin, View):
+    """Without start/end: the download form. With them: the file."""
+
+    required_role = Role.MARKETER
+
+    def get(self, request, *args, **kwargs):
+        params = request.GET
+        if "start" not in params and "end" not in params:
+            today = dj_timezone.now().astimezone(self.client.tzinfo).date()
+            return render(request, "events/export.html", {
+                "client": self.client, "membership": self.membership, "section": "events",
+                "start": (today - timedelta(days=6)).isoformat(), "end": today.isoformat(), "max_days": MAX_DAYS,
+            })
+        try:
+            req = parse_request(client=self.client, start=params.get("start"), end=params.get("end"),
+                                fmt=params.get("format"))
+        except ExportInvalid as exc:
+            return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+        try:
+            clickhouse.get_client()
+        except clickhouse.ClickHouseUnavailable:
+            return HttpResponse(_(STORE_DOWN), status=503, content_type="text/plain; charset=utf-8")
+        chunks = export_start(req=req, actor=request.user, ip_address=_client_ip(request), via="web")
+        return _streaming(req, chunks)
+
+
+class EventsExportAPI(ClientAPIView):
+    """GET /api/v1/clients/<client_id>/events/export?start=YYYY-MM-DD&end=YYYY-MM-DD&format=csv|parquet"""
+
+    required_role = Role.MARKETER
+    renderer_classes = [JSONRenderer]
+
+    def perform_content_negotiation(self, request, force=False):
+        # ?format= names the file type here, not a DRF renderer.
+        return super().perform_content_negotiation(request, force=True)
+
+    def get(self, request, client_id):
+        try:
+            req = parse_request(client=self.client, start=request.query_params.get("start"),
+                                end=request.query_params.get("end"), fmt=request.query_params.get("format"))
+        except ExportInvalid as exc:
+            return Response({"detail": str(exc)}, status=400)
+        try:
+            clickhouse.get_client()
+        except clickhouse.ClickHouseUnavailable:
+            return Response({"detail": _(STORE_DOWN)}, status=503)
+        chunks = export_start(req=req, actor=request.user, ip_address=_client_ip(request), via="api")
+        return _streaming(req, chunks)
