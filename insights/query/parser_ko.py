@@ -41,16 +41,17 @@ _WRITE = re.compile(r"삭제해|지워|지우|수정해|바꿔|업데이트|초�
 _PREDICT = re.compile(r"예측|예상|할\s*것\s*같은|할\s*사람|살\s*것|\b(?:predict|forecast|likely to|will buy)\b")
 _VAGUE = re.compile(r"잘\s*팔리|인기|핫한|트렌드|\b(?:popular|best[- ]?sell\w*|trending|hot)\b")
 _COMPARE = re.compile(r"비교|대비|\bvs\.?\b|\bcompare\w*|\bversus\b")
-_OUT_OF_SCOPE = re.compile(r"재고|원가|마진|이익|배송|환불|쿠폰|적립금|광고비|\b(?:stock|inventory|margin|profit|shipping|refund|coupon)\b")
+_OUT_OF_SCOPE = re.compile(r"재고|(?<!회)원가|마진|이익|배송|환불|쿠폰|적립금|광고비|\b(?:stock|inventory|margin|profit|shipping|refund|coupon)\b")
 
 
 # --- event vocabulary ----------------------------------------------------------------------------
 # (regex, event) in priority order; "view" is resolved by its object (상품/메인/카테고리...).
 _EVENTS: list[tuple[str, str]] = [
-    (r"장바구니\s*에서\s*(?:삭제|뺀|빼|제거)\w*|장바구니\s*(?:삭제|제거)\w*|removed?\s+(?:\w+\s+){0,3}from\s+(?:the\s+)?cart", "cart_remove"),
+    (r"장바구니\s*에서\s*(?:삭제|뺀|빼|제거)\w*|장바구니\s*(?:삭제|제거)\w*|remov(?:ed|es|e|ing)\b(?=\s+(?:\w+\s+){0,3}from\s+(?:the\s+)?cart)|from\s+(?:the\s+)?(?:shopping\s+)?cart", "cart_remove"),
     (r"관심\s*상품\s*(?:에)?\s*(?:담\w*|등록\w*|추가\w*)?|찜\w*|위시\s*리스트\w*|wish\s*list\w*|wishlist\w*", "wishlist_add"),
     (r"장바구니\s*(?:에|에다|에다가)?\s*(?:담\w*|넣\w*|추가\w*)?|카트\s*(?:에)?\s*(?:담\w*|넣\w*)?|(?<![가-힣])담(?:은|았\w*|고|기|지|는|아)"
-     r"|add(?:ed|s)?\s+(?:\w+\s+){0,3}to\s+(?:the\s+)?cart|cart\s*adds?|carted", "cart_add"),
+     r"|(?<![가-힣])넣(?:은|었\w*|고|기|지|는)|담(?:긴|겼\w*)"
+     r"|add(?:ed|s|ing)?\b(?=\s+(?:\w+\s+){0,3}to\s+(?:the\s+|their\s+|a\s+)?(?:shopping\s+)?cart)|to\s+(?:the\s+|their\s+|a\s+)?(?:shopping\s+)?cart|cart\s*adds?|carted", "cart_add"),
     (r"주문서\s*(?:를|을)?\s*(?:작성\w*|쓴|쓰\w*|썼\w*)?|checkout\w*|check(?:ed)?\s*out", "checkout_start"),
     (r"(?:주문|구매|결제)\s*(?:을|를)?\s*취소\w*|취소\w*|cancel\w*", "order_cancel"),
     (r"매출|revenue|sales", "revenue"),
@@ -61,8 +62,8 @@ _EVENTS: list[tuple[str, str]] = [
     (r"(?:리뷰|후기)\w*\s*(?:를|을)?\s*(?:작성\w*|남긴|남겼\w*|쓴|썼\w*|등록\w*|올린|올렸\w*)?|review\w*|wrote\s+(?:a\s+)?reviews?", "review_write"),
     (r"회원\s*가입\w*|가입\w*|sign(?:ed|s)?\s*up|signups?|registered|registration", "signup"),
     (r"로그인\w*|log(?:ged|s)?\s*in|logins?", "login"),
-    (r"(?:웹\s*)?푸시\s*(?:알림)?\s*(?:을|를)?\s*구독\w*|알림\s*구독\w*|구독\w*|subscri\w*", "push_subscribe"),
-    (r"(?:메시지|캠페인|문자|푸시|알림)\s*(?:을|를)?\s*(?:클릭\w*|누른|눌렀\w*)|클릭\w*|click\w*", "message_click"),
+    (r"(?:웹\s*)?푸시\s*(?:알림)?\s*(?:을|를)?\s*구독\w*|알림\s*구독\w*|구독\w*|subscri\w*(?:\s+to\s+(?:web\s+)?push(?:\s+notifications?)?)?|push\s+subscri\w*", "push_subscribe"),
+    (r"(?:메시지|캠페인|문자|푸시|알림)\s*(?:을|를)?\s*(?:클릭\w*|누른|눌렀\w*)|클릭\w*|click\w*(?:\s+(?:on\s+)?(?:a|the|our|any)?\s*(?:messages?|campaigns?|push(?:es)?|notifications?|links?))?", "message_click"),
     (r"조회\w*|열람\w*|(?<![가-힣])(?:본|봤\w*|보고|보았\w*|보는|보신)(?![가-힣])|방문\w*|들어온|들어간|접속\w*|"
      r"view\w*|saw|seen|see|visit\w*|looked\s+at|landed", "view"),
 ]
@@ -93,7 +94,7 @@ _KEYWORD_AFTER_EN = re.compile(r"search(?:ed|es|ing)?\s+(?:for\s+)?([a-z0-9가-�
 _CONTAINS = re.compile(r"(?:검색어|키워드)\s*(?:에|에는)\s*([가-힣a-z0-9]{1,20}?)\s*(?:이|가)?\s*(?:들어간|포함된|포함한|들어가는|있는)"
                        r"|([가-힣a-z0-9]{1,20}?)\s*(?:이|가)?\s*(?:들어간|포함된|포함한|들어가는)\s*(?:검색어|키워드)"
                        r"|(?:keyword|search(?:es)?|query)\s+contain(?:s|ing)\s+([a-z0-9가-힣]{1,30})")
-_AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(만|천)?\s*원\s*(이상|이하|넘게|초과|미만|넘는|넘은|보다\s*많이|보다\s*적게)"
+_AMOUNT = re.compile(r"(?:금액\s*(?:이|가)?\s*)?(\d[\d,]*(?:\.\d+)?)\s*(만|천)?\s*원\s*(이상|이하|넘게|초과|미만|넘는|넘은|보다\s*많이|보다\s*적게)(?:인)?"
                      r"|(over|more than|at least|above|under|below|less than|at most)\s*(?:₩|krw\s*)?(\d[\d,]*)\s*(k)?\s*(?:won|krw)?")
 
 # --- counts --------------------------------------------------------------------------------------
@@ -137,10 +138,10 @@ _AMONG = re.compile(r"중(?:에서|에)?\s*(?=몇|비율|얼마)|중(?:에서|�
 _FUNNEL = re.compile(r"퍼널|단계별|funnel|(?:전환|이어진|넘어간|이탈)")
 _SEQ = re.compile(r"(?:한\s*)?(?:후|뒤|다음)(?:에)?|하고\s*나서|고\s*나서|\bthen\b|\bafter(?:wards)?\b|\band\s+then\b|\bfollowed\s+by\b")
 _WITHIN = re.compile(r"(\d+)\s*(분|시간|일)\s*(?:이내|안|내|만)\s*(?:에)?|\bwithin\s+(\d+|an?|one)\s*(minutes?|mins?|hours?|days?)\b")
-_COUNT_OF_PEOPLE = re.compile(r"몇\s*명|몇\s*분|인원|사람\s*수|방문자\s*수|고객\s*수|회원\s*수|사용자\s*수|유저\s*수|방문자수|명수|"
+_COUNT_OF_PEOPLE = re.compile(r"몇\s*명|몇\s*분|인원|사람\s*수|(?<=방문자)\s*수|고객\s*수|회원\s*수|사용자\s*수|유저\s*수|명수|"
                               r"\bhow\s+many\s+(?:people|visitors|users|customers|shoppers|members)\b|"
                               r"\bnumber\s+of\s+(?:people|visitors|users|customers|shoppers)\b|\b(?:visitors|users)\s+count\b|\bunique\s+visitors\b|\bcount\s+(?:the\s+)?(?:people|visitors|users)\b")
-_COUNT_OF_EVENTS = re.compile(r"몇\s*번|몇\s*회|몇\s*건|횟수|건수|\bhow\s+many\s+times\b|\bnumber\s+of\s+(?:views|searches|clicks|events|times|adds|reviews|logins|signups)\b|\bviews?\s+count\b|\bcount\s+of\b|\bhow\s+many\s+(?:views|searches|clicks|events|adds|reviews|logins|signups|cart\s+adds)\b")
+_COUNT_OF_EVENTS = re.compile(r"몇\s*번|몇\s*회|몇\s*건|횟수|건수|\bhow\s+many\s+times\b|\bnumber\s+of(?=\s+(?:views|searches|clicks|events|times|adds|reviews|logins|signups|cart\s+adds)\b)|\bviews?\s+count\b|\bcount\s+of\b|\bhow\s+many(?=\s+(?:views|searches|clicks|events|adds|reviews|logins|signups|cart\s+adds)\b)")
 _ORDERS = re.compile(r"주문\s*(?:수|건수|몇\s*건|량)|주문수|구매\s*(?:수|건수)|\bnumber\s+of\s+orders\b|\bhow\s+many\s+orders\b|\border\s+count\b|\borders\b")
 _AUDIENCE = re.compile(r"사람|사용자|고객|방문자|회원|유저|손님|목록|명단|리스트|누구|누가|\buuids?\b|\busers\b|\bpeople\b|\bvisitors\b|"
                        r"\bcustomers\b|\bshoppers\b|\bwho\b|\blist\b|\baudience\b|\bmembers\b|\bthose\b")
@@ -151,11 +152,11 @@ _FILLER = set("""
 사람 사람들 사용자 사용자들 고객 고객들 방문자 방문자들 회원 회원들 유저 유저들 손님 목록 명단 리스트 누구 누가 누군지 누구인지
 알려줘 알려 알려주세요 알려줄래 보여줘 보여 보여주세요 뽑아줘 뽑아 뽑아주세요 추출 추출해줘 추출해 찾아줘 줘 주세요 줄래 해줘 해주세요 해 한 했 했던 하는 할 하고 했고 한번
 중 중에 중에서 의 은 는 이 가 을 를 에 에서 으로 로 도 만 과 와 및 그리고 하지만 지만 는데 인데 까지 부터 동안 기간 사이 간 몇 명 수 건 개 번 회 얼마 얼마나 얼마야 얼마인가요
-인가요 인가 이야 야 지 요 있는 있나요 있어 된 되는 됐 총 전체 모든 모두의 각 기준 기준으로 데이터 수치 값 정도 대략 약 좀 혹시 그 이번 지난 최근 일 뽑기 구해줘 구해 계산해줘 계산
+인가요 인가 이야 야 지 요 라고 이라고 이라는 라는 있는 있나요 있어 된 되는 됐 총 전체 모든 모두의 각 기준 기준으로 데이터 수치 값 정도 대략 약 좀 혹시 그 이번 지난 최근 일 뽑기 구해줘 구해 계산해줘 계산
 분 분들 들 이상인 이하인 이상 이하 했는지 하였는지 했나요 했어 했나 였나 인지 인지요 되나요 되나 될까 볼까 싶어 싶다 궁금해 궁금 궁금합니다 확인 확인해줘 어떻게 되나요 됩니까 입니까 습니까 니까
 a an the of in on for to from but however yet during over at by with and or who which that those people users visitors customers shoppers members list show me give tell get find
 all any what is are was were did do does have has had how many much number count please uuid uuids ids id their them they it its
-whose each per total overall between since within time times period days day
+whose each per total overall between since within time times period days day anything something
 """.split())
 _PARTICLES = re.compile(r"(?:들|이|가|을|를|은|는|의|에|에서|으로|로|도|만|과|와|께서|께|에게|한테|이나|나|랑|이랑|요|야|이야|인가요|인지|까지|부터)+$")
 
@@ -268,7 +269,8 @@ class _Parser:
         seq = self.take(_SEQ)
         if top is not None:
             top["dim"] = self.dimension(top, events)
-        audience_word = self.take(_AUDIENCE)
+        audience_word = self.take(_AUDIENCE) or next(
+            (m for m in mentions if m.event == "visit" and re.match(r"방문자|visitors", self.t[m.span[0]:m.span[1]])), None)
         self.check_leftovers()
 
         if len(amount_metrics) > 1:
@@ -369,13 +371,21 @@ class _Parser:
         merged: list[Mention] = []
         for m in found:
             if merged and merged[-1].event == m.event and m.event != "view" and self.gap_is_small(merged[-1].span[1], m.span[0]):
+                gap = (merged[-1].span[1], m.span[0])
+                neg = re.compile(r"(?<![가-힣])안(?=\s)|\bnot\b|\bnever\b|n't\b").search(self.t, *gap)
+                if neg:  # "장바구니에는 안 담은"
+                    merged[-1].negated = True
+                    self.use(*neg.span())
                 merged[-1].span = (merged[-1].span[0], m.span[1])
             else:
                 merged.append(m)
         return merged
 
     def gap_is_small(self, a: int, b: int) -> bool:
-        return b - a <= 14 and not re.search(r"[가-힣a-z]{2,}", re.sub(r"(상품|제품|product)\s*\d+", "", self.t[a:b]))
+        if b - a > 18:
+            return False
+        gap = re.sub(r"(상품|제품|products?|items?)\s*\d+", " ", self.t[a:b])
+        return all(w in _FILLER or w in ("it", "them", "에는", "에다", "에다가") for w in re.findall(r"[가-힣a-z]{2,}", gap))
 
     # --- per-mention details -------------------------------------------------------------------
     def attach(self, mentions: list[Mention]) -> None:
@@ -388,7 +398,9 @@ class _Parser:
             post = (m.span[1], next_start)
             # Korean puts objects and counts before the verb, English after; look both ways,
             # the language's own side first.
-            regions = [pre, post] if korean else [post, pre]
+            # ...but never across another verb: "카테고리 2를 본 뒤 상품 5를 본" has two objects.
+            last, first = i + 1 == len(mentions), i == 0
+            regions = ([pre] + ([post] if last else [])) if korean else ([post] + ([pre] if first else []))
             regions.append(m.span)
             self.negation(m, pre, post)
             for region in regions:
@@ -536,6 +548,9 @@ class _Parser:
         items = [m for m in events if not (m.event == "visit" and not m.negated and len(events) > 1)]
         if not items:
             items = events
+        # "구매 금액 10만원 이상인 주문을 한": two words for one purchase; the bare one adds nothing
+        items = [m for m in items if not (not m.negated and m.count is None and not m.filters and any(
+            o is not m and o.event == m.event and not o.negated for o in items))] or items[:1]
         if (seq is not None or within is not None) and len(items) >= 2 and not any(m.negated for m in items):
             return ir.SequenceCondition(steps=[self.step(m) for m in items], within=within)
         if within is not None:
@@ -627,8 +642,8 @@ class _Parser:
             agg_metric = "visitors"
         else:
             agg_metric = "events"
-        if step is None and events and agg_metric == "events":
-            raise _Unclear("무엇을 셀지 알 수 없습니다.")
+        if step is None and agg_metric == "events" and (events or top is not None):
+            raise _Unclear("무엇을 셀지(조회, 구매, 검색 등) 알 수 없습니다.", "예: '지난주 가장 많이 본 카테고리 5개'")
         if step is not None and step.event == "order_complete" and people is None and times is None:
             # "가장 많이 팔린 상품", "daily orders": orders are distinct order ids
             agg_metric = "orders"
