@@ -70,21 +70,9 @@ class _FallbackEngine:
             return q
         except EngineUnavailable as exc:
             log.warning("gemini unavailable, answering offline: %s", exc)
-            self.fallback_reason = str(exc)[:300]
+            self.fallback_reason = getattr(exc, "message", "") or str(exc)[:300]
             self.name = self.fallback.name
             return self.fallback.to_query(question, **kwargs)
-
-
-class _RulesEngine:
-    """Hands the pipeline an IR the user edited or saved, so it runs exactly that."""
-
-    name = "rules"
-
-    def __init__(self, query):
-        self.query = query
-
-    def to_query(self, question: str, **kwargs):
-        return self.query
 
 
 def default_engine_name() -> str:
@@ -104,8 +92,9 @@ def engine_for(name: str | None):
                        code="engine")
     from .query.llm import GeminiEngine
 
-    return _FallbackEngine(GeminiEngine(api_key=settings.GEMINI_API_KEY, model=settings.GEMINI_MODEL),
-                           OfflineEngine())
+    gemini = GeminiEngine(api_key=settings.GEMINI_API_KEY, model=settings.GEMINI_MODEL,
+                          timeout=float(getattr(settings, "GEMINI_TIMEOUT", 20)))
+    return _FallbackEngine(gemini, OfflineEngine())
 
 
 # --- running SQL ----------------------------------------------------------------------------
@@ -211,6 +200,7 @@ def answer_to_dict(ans) -> dict:
         "truncated": bool(getattr(ans, "truncated", False)),
         "engine": getattr(ans, "engine", ""),
         "reason": getattr(ans, "reason", None),
+        "suggestion": getattr(ans, "suggestion", None),
         "elapsed_ms": round(float(getattr(ans, "elapsed_ms", 0) or 0), 1),
     }
 
@@ -267,29 +257,35 @@ def parse_today(value: Any) -> date | None:
 def ask_question(*, client: Client, question: str = "", engine: str | None = None, today: date | str | None = None,
                  user=None, ir: Any = None, limit: int = RESULT_CAP) -> dict:
     """Answer one question (or re-run an edited IR) for one client. Reads only; never saves."""
-    from .query.pipeline import answer
+    from .query.pipeline import answer, answer_query
 
     today = parse_today(today) or client_today(client)
+    limit = max(1, min(int(limit), RESULT_CAP))
+    meter = _MeteredRun()
+    engine_obj = None
     if ir is not None:
-        engine_obj = _RulesEngine(parse_ir(ir))
+        query = parse_ir(ir)
         question = (question or "").strip()[:MAX_QUESTION_CHARS]
     else:
         question = validate_question(question)
         engine_obj = engine_for(engine)
-    limit = max(1, min(int(limit), RESULT_CAP))
-    meter = _MeteredRun()
     try:
-        ans = answer(question, client_id=client.pk, timezone=client.timezone, today=today,
-                     engine=engine_obj, run=meter, limit=limit)
+        if engine_obj is None:
+            ans = answer_query(query, client_id=client.pk, timezone=client.timezone, today=today, run=meter,
+                               limit=limit, engine="rules")
+        else:
+            ans = answer(question, client_id=client.pk, timezone=client.timezone, today=today,
+                         engine=engine_obj, run=meter, limit=limit)
     except AskError:
         raise
     except clickhouse.ClickHouseUnavailable as exc:
         raise translate_clickhouse_error(exc) from exc
     out = answer_to_dict(ans)
-    # The wrapper knows whether Gemini really answered or the offline parser stood in.
-    out["engine"] = getattr(engine_obj, "name", out["engine"]) or out["engine"]
-    if getattr(engine_obj, "fallback_reason", None):
-        out["engine_fallback"] = engine_obj.fallback_reason
+    if engine_obj is not None:
+        # The wrapper knows whether Gemini really answered or the offline parser stood in.
+        out["engine"] = getattr(engine_obj, "name", out["engine"]) or out["engine"]
+        if getattr(engine_obj, "fallback_reason", None):
+            out["engine_fallback"] = engine_obj.fallback_reason
     out["question"] = question
     out["rows_read"] = meter.rows_read
     return out
@@ -519,11 +515,11 @@ def _finish(run: QueryRun, *, status: str, fields: dict, details: dict) -> Query
 
 def query_run_execute(*, run_id: int) -> QueryRun:
     """Run a queued QueryRun to the end. Idempotent: a run that already started is left alone."""
-    from .query.pipeline import answer
+    from .query.pipeline import answer_query
 
     with transaction.atomic():
-        run = (QueryRun.objects.select_for_update().select_related("saved_query", "client", "requested_by")
-               .get(pk=run_id))
+        run = (QueryRun.objects.select_for_update(of=("self",))
+               .select_related("saved_query", "client", "requested_by").get(pk=run_id))
         if run.status != QueryRun.Status.QUEUED:
             return run
         run.status, run.started_at, run.progress = QueryRun.Status.RUNNING, dj_timezone.now(), 10
@@ -534,8 +530,8 @@ def query_run_execute(*, run_id: int) -> QueryRun:
         query = parse_ir(sq.ir)
         _set_progress(run.pk, 30)
         meter = _MeteredRun()
-        ans = answer(sq.question or sq.name, client_id=client.pk, timezone=client.timezone,
-                     today=client_today(client), engine=_RulesEngine(query), run=meter, limit=RESULT_CAP)
+        ans = answer_query(query, client_id=client.pk, timezone=client.timezone, today=client_today(client),
+                           run=meter, limit=RESULT_CAP)
         if ans.kind == "C":
             raise AskError(ans.reason or ans.summary or _("이 질문에는 답할 수 없습니다."), code="kind_c")
         _set_progress(run.pk, 80)

@@ -23,7 +23,7 @@ def test_audience_question_prints_the_contract_json(shop, other_shop):
     mine = product_viewers(shop, 3)
     product_viewers(other_shop, 2)
     out = run_ask("--client-id", str(shop.pk), "--today", "2025-08-08", "--engine", "offline",
-                  "--format", "json", "최근 7일 동안 상품 3을 본 방문자")
+                  "--format", "json", "최근 7일 동안 상품 3을 본 사람")
     data = json.loads(out)
     assert CONTRACT <= set(data)
     assert data["kind"] == "A"
@@ -37,23 +37,23 @@ def test_audience_question_prints_the_contract_json(shop, other_shop):
 def test_every_uuid_up_to_the_cap_then_truncated(shop):
     product_viewers(shop, 7)
     data = json.loads(run_ask("--client-id", str(shop.pk), "--today", "2025-08-08", "--engine", "offline",
-                              "--limit", "5", "최근 7일 동안 상품 3을 본 방문자"))
+                              "--limit", "5", "최근 7일 동안 상품 3을 본 사람"))
     assert len(data["rows"]) == 5 and data["truncated"] is True
     data = json.loads(run_ask("--client-id", str(shop.pk), "--today", "2025-08-08", "--engine", "offline",
-                              "--limit", "7", "최근 7일 동안 상품 3을 본 방문자"))
+                              "--limit", "7", "최근 7일 동안 상품 3을 본 사람"))
     assert len(data["rows"]) == 7 and data["truncated"] is False
 
 
 def test_file_of_questions_prints_one_json_object_a_line(shop, tmp_path):
     product_viewers(shop, 2)
     qfile = tmp_path / "QUESTIONS.txt"
-    qfile.write_text("최근 7일 동안 상품 3을 본 방문자\n\n# a comment line is skipped\n내일 날씨 어때?\n", encoding="utf-8")
+    qfile.write_text("최근 7일 동안 상품 3을 본 사람\n\n# a comment line is skipped\n내일 날씨 어때?\n", encoding="utf-8")
     out = run_ask("--client-id", str(shop.pk), "--today", "2025-08-08", "--engine", "offline", "--file", str(qfile))
     lines = out.strip().splitlines()
     assert len(lines) == 2
     first, second = (json.loads(x) for x in lines)
     assert first["kind"] == "A" and len(first["rows"]) == 2
-    assert first["question"] == "최근 7일 동안 상품 3을 본 방문자"
+    assert first["question"] == "최근 7일 동안 상품 3을 본 사람"
     assert second["kind"] == "C"
 
 

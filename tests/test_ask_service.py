@@ -91,7 +91,7 @@ def test_unknown_engine_and_gemini_without_key_are_clear_errors(shop, settings):
 def test_offline_question_answers_from_the_shops_data(shop, other_shop):
     mine = product_viewers(shop, 2)
     product_viewers(other_shop, 3)
-    ans = services.ask_question(client=shop, question="최근 7일 동안 상품 3을 본 방문자", engine="offline", today=TODAY)
+    ans = services.ask_question(client=shop, question="최근 7일 동안 상품 3을 본 사람", engine="offline", today=TODAY)
     assert ans["kind"] == "A", ans
     assert sorted(r[0] for r in ans["rows"]) == mine
     assert ans["engine"] == "offline"
@@ -126,3 +126,49 @@ def test_memory_limit_becomes_a_korean_message(shop, settings):
 def test_today_defaults_to_the_shops_local_date(shop):
     ans = services.ask_question(client=shop, ir=viewers_ir("3"))
     assert ans["window"]["end"] == services.client_today(shop).isoformat()
+
+
+# --- Gemini, faked at the HTTP layer -----------------------------------------------------
+
+GEMINI_URL = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent"
+
+
+def gemini_body(payload: dict) -> dict:
+    import json
+
+    return {
+        "candidates": [{"content": {"parts": [{"text": json.dumps(payload, ensure_ascii=False)}], "role": "model"},
+                        "finishReason": "STOP", "index": 0}],
+        "usageMetadata": {"promptTokenCount": 2841, "candidatesTokenCount": 61, "totalTokenCount": 3120},
+        "modelVersion": "gemini-2.5-flash",
+        "responseId": "mYCXaPqKDeC_1MkPy4qX4Ac",
+    }
+
+
+def test_gemini_answer_is_compiled_and_run(shop, settings):
+    import httpx
+    import respx
+
+    settings.GEMINI_API_KEY, settings.GEMINI_MODEL = "test-key", "gemini-2.5-flash"
+    mine = product_viewers(shop, 2)
+    with respx.mock:
+        route = respx.post(GEMINI_URL).mock(return_value=httpx.Response(200, json=gemini_body(viewers_ir("3"))))
+        ans = services.ask_question(client=shop, question="요즘 3번 상품 본 사람들", today=TODAY)
+    assert route.called
+    assert ans["engine"] == "gemini" and "engine_fallback" not in ans
+    assert sorted(r[0] for r in ans["rows"]) == mine
+
+
+def test_gemini_down_falls_back_to_the_offline_engine_and_says_so(shop, settings):
+    import httpx
+    import respx
+
+    settings.GEMINI_API_KEY = "test-key"
+    mine = product_viewers(shop, 2)
+    with respx.mock:
+        respx.post(GEMINI_URL).mock(return_value=httpx.Response(
+            503, json={"error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}}))
+        ans = services.ask_question(client=shop, question="최근 7일 동안 상품 3을 본 사람", today=TODAY)
+    assert ans["engine"] == "offline"
+    assert "Gemini" in ans["engine_fallback"]
+    assert sorted(r[0] for r in ans["rows"]) == mine

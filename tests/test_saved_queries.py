@@ -24,7 +24,7 @@ def save(api, client, **body):
 
 
 def test_marketer_saves_and_lists_viewer_cannot_save(login, marketer, viewer, shop):
-    res = save(login(marketer), shop, question="최근 7일 동안 상품 3을 본 방문자")
+    res = save(login(marketer), shop, question="최근 7일 동안 상품 3을 본 사람")
     assert res.status_code == 201, res.content
     body = res.json()
     assert body["name"] == "상품 3 조회자" and body["ir"]["kind"] == "A" and body["owner"] == marketer.username
@@ -40,7 +40,7 @@ def test_marketer_saves_and_lists_viewer_cannot_save(login, marketer, viewer, sh
 
 
 def test_saving_from_a_question_stores_the_ir_it_became(login, marketer, shop):
-    res = login(marketer).post(queries_url(shop), {"name": "q", "question": "최근 7일 동안 상품 3을 본 방문자",
+    res = login(marketer).post(queries_url(shop), {"name": "q", "question": "최근 7일 동안 상품 3을 본 사람",
                                                    "engine": "offline"}, content_type="application/json")
     assert res.status_code == 201, res.content
     assert res.json()["ir"]["kind"] == "A"
@@ -113,7 +113,7 @@ def test_another_clients_saved_query_and_run_are_404(login, marketer, shop, othe
 
 
 def test_run_succeeds_with_result_history_and_audit(shop, marketer):
-    mine = product_viewers(shop, 3)
+    mine = product_viewers(shop, 3, day=services.client_today(shop))
     sq = services.saved_query_create(client=shop, name="조회자", ir=viewers_ir(), owner=marketer)
     run = services.query_run_start(saved_query=sq, user=marketer, enqueue=False)
     assert run.status == QueryRun.Status.QUEUED
@@ -134,9 +134,10 @@ def test_run_succeeds_with_result_history_and_audit(shop, marketer):
     assert AuditEntry.objects.filter(action="query.run").count() == 1
 
 
-def test_large_audience_is_kept_in_a_clickhouse_table_and_paged_from_it(login, marketer, shop, settings):
+def test_large_audience_is_kept_in_a_clickhouse_table_and_paged_from_it(login, marketer, shop, settings,
+                                                                      django_capture_on_commit_callbacks):
     settings.INSIGHTS_RUN_INLINE_ROWS = 4
-    mine = product_viewers(shop, 9)
+    mine = product_viewers(shop, 9, day=services.client_today(shop))
     sq = services.saved_query_create(client=shop, name="큰 대상", ir=viewers_ir(), owner=marketer)
     run = services.query_run_execute(run_id=services.query_run_start(saved_query=sq, enqueue=False).pk)
     assert run.result_table == f"query_result_{run.pk}"
@@ -150,7 +151,8 @@ def test_large_audience_is_kept_in_a_clickhouse_table_and_paged_from_it(login, m
         got += [r[0] for r in body["result"]["rows"]]
     assert sorted(got) == mine
 
-    services.saved_query_delete(saved_query=sq)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.saved_query_delete(saved_query=sq)
     from events import clickhouse
     assert clickhouse.query("EXISTS TABLE {t:Identifier}", {"t": run.result_table}).rows == [(0,)]
 

@@ -51,7 +51,7 @@ def test_ask_on_the_page_shows_summary_window_and_table(browser_page, live_serve
     visitors = product_viewers(shop, 3, day=today)
     page, errors = logged_in(browser_page, live_server, marketer)
     page.goto(f"{live_server.url}/c/{shop.slug}/ask/")
-    page.fill("#ask-question", "최근 7일 동안 상품 3을 본 방문자")
+    page.fill("#ask-question", "최근 7일 동안 상품 3을 본 사람")
     page.select_option("#ask-engine", "offline")
     page.click("#ask-submit")
 
