@@ -41,6 +41,8 @@ _NOUN = {
     "login": "로그인", "signup": "회원가입", "push_subscribe": "푸시 구독", "message_click": "메시지 클릭",
     "session_start": "방문", "scroll": "스크롤",
 }
+_BY = {"product": "상품별", "category": "카테고리별", "keyword": "검색어별", "event_type": "이벤트별",
+       "hour": "시간대별", "day": "일별", "week": "주별"}
 _DIM = {"product": "상품", "category": "카테고리", "keyword": "검색어", "event_type": "이벤트", "hour": "시간대",
         "day": "날", "week": "주"}
 
@@ -157,7 +159,10 @@ def _num(v) -> str:
 def _key(v) -> str:
     if isinstance(v, date):
         return v.isoformat()
-    return str(v)
+    s = str(v)
+    if len(s) == 19 and s.endswith(":00:00"):  # an hour bucket
+        return f"{s[:10]} {int(s[11:13])}시"
+    return s
 
 
 def summarize(q: ir.Query, compiled, columns: list[str], rows: list[tuple], *, truncated: bool = False) -> str:
@@ -181,9 +186,9 @@ def summarize(q: ir.Query, compiled, columns: list[str], rows: list[tuple], *, t
         if not den:
             return f"{win} {base}가 없어 비율을 구할 수 없습니다."
         pct = round(100 * num / den, 1)
-        return f"{win} {base} 중 {pct:g}%({num:,}명/{den:,}명)가 {describe(a.numerator, 'past')}"
+        return f"{win} {base} 중 {pct:g}%({num:,}명/{den:,}명)가 {describe(a.numerator, 'past')}."
     if a.metric == "funnel":
-        names = " → ".join(_NOUN[s.event] + (f"({_obj(s.event, s.filters)})" if _obj(s.event, s.filters) else "")
+        names = " → ".join(_NOUN[s.event] + (f"({_obj(s.event, s.filters)})" if not s.filters.is_empty() else "")
                            for s in a.steps)
         if not rows or not rows[0][1]:
             return f"{win} {names} 퍼널의 첫 단계에 도달한 방문자가 없습니다."
@@ -200,14 +205,16 @@ def summarize(q: ir.Query, compiled, columns: list[str], rows: list[tuple], *, t
             return f"{win} {pop}객단가는 {_num(v)}원입니다(주문 {orders:,}건, 매출 {revenue:,}원)."
         return f"{win} {pop}{label}{'은' if has_final_consonant(label) else '는'} {_num(v)}{unit}입니다."
     dims = [_DIM[g] for g in a.group_by]
+    by = "·".join(_BY[g] for g in a.group_by)
     if not rows:
-        return f"{win} {pop}{'·'.join(dims)}별 {label} 결과가 없습니다."
+        return f"{win} {pop}{by} {label} 결과가 없습니다."
     if a.group_by[0] in ("hour", "day", "week") and a.top_n is None:
         total = sum((r[mcol] or 0) for r in rows)
         best = max(rows, key=lambda r: r[mcol] or 0)
-        if a.metric == "visitors":
-            return (f"{win} {pop}{'·'.join(dims)}별 {label}는 가장 많은 {dims[0]}이 {_key(best[0])}({_num(best[mcol])}{unit})입니다.")
-        return (f"{win} {pop}{'·'.join(dims)}별 {label} 합계는 {_num(total)}{unit}이며, 가장 많은 {dims[0]}은 "
+        topic = josa(dims[0], "은/는")
+        if a.metric in ("visitors", "aov"):  # visitors of different days do not add up
+            return f"{win} {pop}{by} {label}{josa(label, '이/가')[len(label):]} 가장 많은 {topic} {_key(best[0])}({_num(best[mcol])}{unit})입니다."
+        return (f"{win} {pop}{by} {label} 합계는 {_num(total)}{unit}이며, 가장 많은 {topic} "
                 f"{_key(best[0])}({_num(best[mcol])}{unit})입니다.")
     top = rows[0]
     most = "가장 적은" if a.order == "asc" and a.top_n else "가장 많은"
@@ -234,14 +241,17 @@ def _dim_value(g: str, v) -> str:
 
 def _metric_label(a: ir.Aggregate) -> tuple[str, str]:
     ev = a.event
-    what = ""
+    what = noun = ""
     if ev is not None:
-        obj = _obj(ev.event, ev.filters)
-        what = f"{obj} " if obj and obj not in ("상품", "카테고리", "게시글", "메시지") else ""
+        noun = _NOUN[ev.event]
+        if not ev.filters.is_empty():
+            what = _obj(ev.event, ev.filters) + _amount(ev.filters).rstrip() + " "
+            if what.split()[0] == noun.split()[0]:  # "카테고리 5 조회", not "카테고리 5 카테고리 조회"
+                noun = noun.split()[-1]
     if a.metric == "events":
-        return (f"{what}{_NOUN[ev.event]} 수" if ev else "이벤트 수"), "회"
+        return (f"{what}{noun} 수" if ev else "이벤트 수"), "회"
     if a.metric == "visitors":
-        return (f"{what}{_NOUN[ev.event]} 방문자 수" if ev else "방문자 수"), "명"
+        return (f"{_phrase(ev.event, ev.filters, None, 'rel')} 방문자 수" if ev else "방문자 수"), "명"
     if a.metric == "orders":
         return f"{what}주문 수", "건"
     if a.metric == "revenue":
