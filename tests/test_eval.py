@@ -186,3 +186,19 @@ def test_eval_ask_scores_gemini_through_its_http_api(seeded, capsys):
     rep = json.loads(capsys.readouterr().out)["reports"][0]
     assert rep["engine"] == "gemini" and rep["execution_accuracy"] == 50.0
     assert [f["id"] for f in rep["failures"]] == ["b20"]
+
+
+def test_a_capped_audience_counts_when_every_shown_visitor_is_right(seeded):
+    a11 = next(it for it in seeded.items if it.id == "a11")  # every active non-buyer: a big audience
+    never_bought = ir.Query(kind="A", audience=ir.Not(item=ir.EventCondition(event="order_complete")))
+    rep = runner.evaluate(seeded, engine=FixedEngine(never_bought), answer=pipeline.answer, run=clickhouse.query,
+                          client_id=CID, only={"a11"}, limit=5)
+    assert rep.results[0].ok, rep.results[0].why
+    viewers = ir.Query(kind="A", audience=ir.EventCondition(event="product_view"))  # buyers too
+    rep = runner.evaluate(seeded, engine=FixedEngine(viewers), answer=pipeline.answer, run=clickhouse.query,
+                          client_id=CID, only={"a11"}, limit=5000)
+    assert not rep.results[0].ok
+    ok, why = runner._truncated_ok(a11, [(U1,), (U2,)], ["uuid"], [(U1,)], 1, TZ)
+    assert ok
+    ok, why = runner._truncated_ok(a11, [(U1,), (U2,)], ["uuid"], [(U3,)], 1, TZ)
+    assert not ok and "outside" in why
