@@ -6,7 +6,7 @@ the user's memberships only: a client the user is not a member of is a 404.
 """
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_noop
 from rest_framework import permissions
 from rest_framework.exceptions import NotFound, PermissionDenied as DRFPermissionDenied
 from rest_framework.views import APIView
@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from .models import Role
 from .selectors import client_get_for_user
 
-ROLE_NEEDED_MSG = "이 작업에는 %(role)s 이상의 역할이 필요합니다."
+ROLE_NEEDED_MSG = gettext_noop("이 작업에는 %(role)s 이상의 역할이 필요합니다.")
 
 
 def role_denied_message(role: str) -> str:
