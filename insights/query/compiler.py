@@ -166,8 +166,10 @@ class _Builder:
         w = s.window
         rw = resolve(w, today=self.today, tz=self.tz) if w else self.window
         seconds = s.within.seconds() if s.within else int((rw.end_utc - rw.start_utc).total_seconds())
-        steps = ", ".join(f"{self.step_predicate(st)}" for st in s.steps)
-        where = self.head(codes, w)
+        preds = [self.step_predicate(st) for st in s.steps]
+        steps = ", ".join(preds)
+        # rows that match no step cannot move the funnel; dropping them early halves the work
+        where = self.head(codes, w) + ["(" + " OR ".join(f"({p})" for p in preds) + ")"]
         return self.cte("seq", f"SELECT uuid FROM event WHERE {' AND '.join(where)} GROUP BY uuid "
                                f"HAVING windowFunnel({seconds})(toDateTime(created_at), {steps}) = {len(s.steps)}")
 
@@ -310,8 +312,9 @@ def _funnel(b: _Builder, a: ir.Aggregate, pop: str | None) -> str:
     steps = a.steps
     codes = tuple(sorted({ir.event_code(s.event) for s in steps}))
     seconds = a.within.seconds() if a.within else int((b.window.end_utc - b.window.start_utc).total_seconds())
-    preds = ", ".join(b.step_predicate(s) for s in steps)
-    where = b.head(codes)
+    step_preds = [b.step_predicate(s) for s in steps]
+    preds = ", ".join(step_preds)
+    where = b.head(codes) + ["(" + " OR ".join(f"({p})" for p in step_preds) + ")"]
     if pop is not None:
         where.append(f"uuid IN (SELECT uuid FROM {pop})")
     levels = b.cte("funnel", f"SELECT uuid, windowFunnel({seconds})(toDateTime(created_at), {preds}) AS level "
