@@ -43,7 +43,7 @@ def ui_text() -> dict:
         "asc": _("오름차순"), "who": _("대상 조건"), "among": _("대상 범위"), "window": _("기간"),
         "engine": _("엔진"), "fallback": _("Gemini 연결 실패로 오프라인 엔진이 답했습니다"), "try": _("이렇게 물어보세요"),
         "total": _("전체"), "empty": _("질문을 입력해 주세요."), "bad_json": _("규칙(JSON)을 읽을 수 없습니다."),
-        "saved": _("저장했습니다."), "open_saved": _("저장된 질문 보기"),
+        "saved": _("저장했습니다."), "open_saved": _("저장된 질문 보기"), "show_result": _("결과 보기"),
         "queued": _("대기 중"), "running": _("실행 중"), "succeeded": _("완료"), "failed_run": _("실패"),
         "run_started": _("실행을 시작했습니다."), "confirm_delete": _("이 저장된 질문을 삭제할까요?"),
         "events": events,
@@ -62,6 +62,12 @@ def ui_text() -> dict:
                    "category": _("카테고리별"), "keyword": _("검색어별"), "event_type": _("이벤트 유형별")},
         "kinds": {"A": _("대상 (방문자 목록)"), "B": _("집계"), "C": _("답할 수 없음")},
         "engines": {"offline": _("오프라인"), "gemini": "Gemini", "rules": _("규칙")},
+        "columns": {"uuid": _("방문자 (uuid)"), "member_id": _("회원 ID"), "day": _("날짜"), "hour": _("시간"),
+                    "week": _("주"), "events": _("이벤트 수"), "visitors": _("방문자 수"), "product": _("상품"),
+                    "category": _("카테고리"), "keyword": _("검색어"), "event_type": _("이벤트 유형"),
+                    "orders": _("주문 수"), "revenue": _("매출"), "aov": _("객단가"), "ratio": _("비율"),
+                    "numerator": _("해당 방문자"), "denominator": _("전체 방문자"), "step": _("단계"),
+                    "conversion": _("전환율")},
     }
     return _force_str(t)
 

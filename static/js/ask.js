@@ -28,7 +28,7 @@
     chart = new window.Chart($("answer-chart"), {
       type: "line",
       data: { labels: rows.map(function (r) { return String(r[0]).replace("T", " ").slice(0, 16); }),
-        datasets: numeric.map(function (i) { return { label: ans.columns[i], data: rows.map(function (r) { return r[i]; }), tension: 0.2 }; }) },
+        datasets: numeric.map(function (i) { return { label: U.colLabel(ans.columns[i]), data: rows.map(function (r) { return r[i]; }), tension: 0.2 }; }) },
       options: { responsive: true, maintainAspectRatio: false, animation: false, interaction: { mode: "index", intersect: false } },
     });
   }
@@ -37,7 +37,8 @@
     last = ans;
     card.hidden = false;
     $("answer-kind").textContent = (cfg.text.kinds || {})[ans.kind] || ans.kind;
-    $("answer-window").textContent = ans.window ? T("window") + ": " + ans.window.start + " ~ " + ans.window.end : "";
+    $("answer-window").textContent = ans.window ? T("window") + ": " + (ans.window.label ? ans.window.label + " · " : "") +
+      ans.window.start + " ~ " + ans.window.end : "";
     $("answer-engine").textContent = ans.engine ? T("engine") + ": " + ((cfg.text.engines || {})[ans.engine] || ans.engine) + (ans.engine_fallback ? " (" + T("fallback") + ")" : "") : "";
     $("answer-summary").textContent = ans.summary || ans.reason || "";
     const sug = $("answer-suggestion");

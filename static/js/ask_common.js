@@ -44,13 +44,14 @@
     }
     return String(v);
   }
+  function colLabel(c) { return (TEXT.columns && TEXT.columns[c]) || c; }
   /* columns + rows (+ optional member ids keyed by the first column, for audiences). */
   function renderTable(table, columns, rows, memberIds) {
     const thead = table.querySelector("thead"), tbody = table.querySelector("tbody");
     thead.innerHTML = ""; tbody.innerHTML = "";
     const cols = columns.slice();
     if (memberIds) cols.push(T("member_id"));
-    thead.appendChild(el("tr", null, cols.map(function (c) { return el("th", { scope: "col", text: c }); })));
+    thead.appendChild(el("tr", null, cols.map(function (c) { return el("th", { scope: "col", title: c, text: colLabel(c) }); })));
     rows.forEach(function (r) {
       const cells = r.map(function (v) { return el("td", { text: fmt(v), class: typeof v === "number" ? "num" : "" }); });
       if (memberIds) cells.push(el("td", { text: memberIds[String(r[0])] || "" }));
@@ -135,5 +136,5 @@
     if (ir.audience) ul.appendChild(el("li", null, [el("span", { class: "op", text: ir.kind === "A" ? T("who") : T("among") }), el("ul", null, [node(ir.audience)])]));
     box.appendChild(ul);
   }
-  window.UntitleAsk = { api: api, el: el, fmt: fmt, renderTable: renderTable, renderRules: renderRules, T: T, setText: setText };
+  window.UntitleAsk = { api: api, el: el, fmt: fmt, renderTable: renderTable, renderRules: renderRules, colLabel: colLabel, T: T, setText: setText };
 })();

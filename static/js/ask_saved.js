@@ -64,7 +64,7 @@
     tr.appendChild(U.el("td", null, [note]));
     const last = U.el("td");
     if (r.status === "succeeded") {
-      const b = U.el("button", { type: "button", class: "linklike show-result", "data-run-id": String(r.id), text: T("succeeded") });
+      const b = U.el("button", { type: "button", class: "linklike show-result", "data-run-id": String(r.id), text: T("show_result") });
       b.addEventListener("click", function () { showResult(r.id, 1); });
       last.appendChild(b);
     }

@@ -1,4 +1,5 @@
-"""The 질문하기 page in a real Chromium: ask, read the summary, the window and the table, save it."""
+"""The 질문하기 page in a real Chromium: ask, read the summary, the window and the table, save it,
+run it through a real Celery worker and watch the history row finish."""
 import os
 import shutil
 import tempfile
@@ -9,6 +10,7 @@ from django.test import Client as DjangoClient
 
 from insights import services
 from tests.ask_support import product_viewers
+from tests.test_saved_queries_celery import celery_worker  # noqa: F401  (fixture: a real worker)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,7 +48,7 @@ def logged_in(ctx, live_server, user):
     return page, errors
 
 
-def test_ask_on_the_page_shows_summary_window_and_table(browser_page, live_server, shop, marketer):
+def test_ask_on_the_page_shows_summary_window_and_table(browser_page, live_server, shop, marketer, celery_worker):
     today = services.client_today(shop)
     visitors = product_viewers(shop, 3, day=today)
     page, errors = logged_in(browser_page, live_server, marketer)
@@ -71,6 +73,15 @@ def test_ask_on_the_page_shows_summary_window_and_table(browser_page, live_serve
     page.click("[data-testid=save-status] a")
     page.locator("[data-testid=saved-detail]").wait_for()
     assert "상품 3 조회자" in page.locator("h1").inner_text()
+
+    # Run it: the worker executes, the history row polls itself to "완료" with the row count.
+    page.click("[data-testid=run-now]")
+    row = page.locator("[data-testid=run-history] tbody tr[data-status=succeeded]")
+    row.wait_for(timeout=20_000)
+    assert row.locator("td").nth(6).inner_text() == "3"
+    page.click(".show-result")
+    page.locator("#run-result-table tbody tr").first.wait_for()
+    assert sorted(page.locator("#run-result-table tbody tr td:first-child").all_inner_texts()) == visitors
     assert not errors, errors
 
 
