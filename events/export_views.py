@@ -3,7 +3,12 @@
 Owners and marketers only: raw rows are the shop's whole behavioural record, more than a viewer
 needs. Validation errors answer 400 before anything streams; the store being down answers 503.
 """
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import AsyncIterator, Iterator
+
+from django.core.handlers.asgi import ASGIRequest
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -25,7 +30,25 @@ def _client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _streaming(req, chunks) -> StreamingHttpResponse:
+async def _async_chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """Serve a blocking chunk generator under ASGI without buffering it.
+
+    Django would otherwise read a sync iterator to the end before sending a byte. One thread of
+    its own drives the generator, because a chDB result stream belongs to the thread that opened it.
+    """
+    loop = asyncio.get_running_loop()
+    done = object()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="events-export") as thread:
+        try:
+            while (chunk := await loop.run_in_executor(thread, next, chunks, done)) is not done:
+                yield chunk
+        finally:
+            await loop.run_in_executor(thread, chunks.close)
+
+
+def _streaming(request, req, chunks) -> StreamingHttpResponse:
+    if isinstance(getattr(request, "_request", request), ASGIRequest):
+        chunks = _async_chunks(chunks)
     response = StreamingHttpResponse(chunks, content_type=req.content_type)
     response["Content-Disposition"] = f'attachment; filename="{req.filename}"'
     response["Cache-Control"] = "no-store"
@@ -56,7 +79,7 @@ class EventsExportView(ClientViewMixin, View):
         except clickhouse.ClickHouseUnavailable:
             return HttpResponse(_(STORE_DOWN), status=503, content_type="text/plain; charset=utf-8")
         chunks = export_start(req=req, actor=request.user, ip_address=_client_ip(request), via="web")
-        return _streaming(req, chunks)
+        return _streaming(request, req, chunks)
 
 
 class EventsExportAPI(ClientAPIView):
@@ -80,4 +103,4 @@ class EventsExportAPI(ClientAPIView):
         except clickhouse.ClickHouseUnavailable:
             return Response({"detail": _(STORE_DOWN)}, status=503)
         chunks = export_start(req=req, actor=request.user, ip_address=_client_ip(request), via="api")
-        return _streaming(req, chunks)
+        return _streaming(request, req, chunks)

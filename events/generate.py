@@ -139,7 +139,7 @@ def campaigns_for(days: int) -> tuple[Campaign, ...]:
 
 @dataclass
 class Batch:
-    """One local day of events, sorted by visit then time. Strings are dictionary codes."""
+    """One local day of events, sorted by (event_type, created_at). Strings are dictionary codes."""
 
     day: date
     client_id: int
@@ -497,21 +497,24 @@ def generate(*, client_id: int, days: int, visitors: int, seed: int, end: date,
         seg_start = np.maximum.accumulate(np.where(first, np.arange(total), 0))
         offset = csum - csum[seg_start]
         created = day_start_us + (start_s[sess] * 1e6).astype(np.int64) + offset
-        keep = created < window_end_us
-
+        # Ids are drawn in visit order, so they do not depend on the output order below.
         session_ids = _ids(rng, n, salt)
         event_ids = _ids(rng, total, salt)
-        v = visitor[sess]
-        login_member = np.where((logged_in | signup)[sess] & (etype != SESSION_START) & (etype != MESSAGE_CLICK),
+        kept = np.flatnonzero(created < window_end_us)
+        # Output in the table's sort-key order: ClickHouse skips sorting an already sorted block.
+        sel = kept[np.lexsort((created[kept], etype[kept]))]
+        v = visitor[sess[sel]]
+        et = etype[sel]
+        login_member = np.where((logged_in | signup)[sess[sel]] & (et != SESSION_START) & (et != MESSAGE_CLICK),
                                 member_no[v], -1)
-        codes = {k: ev[k][keep] for k in _CODED if k != "delay"}
+        codes = {k: ev[k][sel] for k in _CODED if k != "delay"}
         assert codes["url"].max(initial=0) < n_urls
         yield Batch(
-            day=day, client_id=client_id, n=int(keep.sum()),
-            event_id=np.ascontiguousarray(event_ids[keep]), uuid=np.ascontiguousarray(pool_uuid[v[keep]]),
-            session_id=np.ascontiguousarray(session_ids[sess[keep]]), event_type=etype[keep].astype(np.uint8),
-            created_at_us=created[keep], codes=codes, member=login_member[keep],
-            device=pool_device[v[keep]], source=source[sess[keep]], sources=sources,
+            day=day, client_id=client_id, n=int(sel.size),
+            event_id=np.ascontiguousarray(event_ids[sel]), uuid=np.ascontiguousarray(pool_uuid[v]),
+            session_id=np.ascontiguousarray(session_ids[sess[sel]]), event_type=et.astype(np.uint8),
+            created_at_us=created[sel], codes=codes, member=login_member,
+            device=pool_device[v], source=source[sess[sel]], sources=sources,
             order_numbers=order_numbers, order_dates=order_dates, products=products,
         )
 
