@@ -29,22 +29,29 @@ The generated shop (a Korean fashion mall), so questions about it have known ans
   in pool order. Members log in (event 10) in ``LOGIN_RATE`` of their visits and always before
   checkout; ``NEW_MEMBER_SHARE`` of them sign up (event 11) on their first visit in the window.
   Every event of a logged-in visit after session_start carries login_id.
+- Visits: ``BOUNCE_RATE`` see only the landing page; the others view 1+ products (geometric,
+  mean 2), categories and sometimes search.
 - Funnel per product view: cart_add ``CART_RATE`` (x ``CAMPAIGN_BOOST`` in campaign visits,
-  x ``REPEAT_BOOST`` for visitors who bought before), wishlist_add ``WISHLIST_RATE``; cart_remove for ``CART_REMOVE_RATE`` of cart lines; checkout_start
-  (amount = cart total) for ``CHECKOUT_RATE`` of visits with a cart; order_complete for
-  ``ORDER_RATE`` of checkouts, one event per cart line (order_id ``YYYYMMDD-NNNNNNN``, quantity,
-  unit price, amount = line total). About 2 % of visits order; over the whole window 1-3 % of
-  distinct visitors buy. ``CANCEL_RATE`` of orders are cancelled 1-48 h later (event 63, amount =
-  order total); ``REVIEW_RATE`` of kept order lines get a review (event 73, board "4") 3-10 days later.
+  x ``REPEAT_BOOST`` for visitors who bought before), wishlist_add ``WISHLIST_RATE``; cart_remove
+  for ``CART_REMOVE_RATE`` of cart lines; checkout_start (amount = cart total) for
+  ``CHECKOUT_RATE`` of visits with a cart; order_complete for ``ORDER_RATE`` of checkouts, one
+  event per cart line (order_id ``YYYYMMDD-NNNNNNN``, options S/M/L/XL and colours, quantity,
+  unit price, amount = line total). About 1.5-2 % of visits order; over a month 2-3 % of distinct
+  visitors buy, about 1 buyer in 10 more than once. ``CANCEL_RATE`` of orders are cancelled 1-48 h
+  later (event 63, amount = order total); ``REVIEW_RATE`` of kept order lines get a review
+  (event 73, board "4") 3-10 days later.
 - Other behaviour: main page views, category views, searches, scrolls (bucket 1-10 rising within a
   page), board posts (board "1" 공지, "4" 상품후기, "6" Q&A), other pages, push_subscribe.
 - Sources: ``SOURCES`` (referrer + utm_source/medium/campaign on every event of the visit) and
   device_type mobile/desktop/tablet per visitor.
-- Campaign bursts (``campaigns_for``): on the days at 40 % and 80 % of the window (windows of 5 days
-  or more), a push ("cmp-1", 20:00 local, utm_campaign ``summer_sale``) and an SMS ("cmp-2",
-  11:00 local, utm_campaign ``vip_coupon``) bring ``CAMPAIGN_VISIT_SHARE`` x visitors extra visits
-  within about an hour; each such visit starts with message_click (event 102, tracking_id = the
-  campaign code) and converts better.
+- Campaign bursts (``campaigns_for``): in windows of 5 days or more, on window day
+  ``int(days * 0.4)`` (0-based) a push "cmp-1" at 20:00 local (utm_source/medium ``push``,
+  utm_campaign ``summer_sale``) and on day ``int(days * 0.8)`` an SMS "cmp-2" at 11:00 local
+  (``sms``, ``vip_coupon``) each bring ``CAMPAIGN_VISIT_SHARE`` x visitors extra visits within
+  about an hour; each such visit starts with message_click (event 102, tracking_id = the campaign
+  code) and converts better.
+- page_url: "/" (main), "/product/detail.html?product_no=N", "/product/list.html?cate_no=C",
+  login/join/order pages (``page_urls``).
 """
 from __future__ import annotations
 
