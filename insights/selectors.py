@@ -55,7 +55,9 @@ def query_run_result_page(*, client: Client, run: QueryRun, page: int, page_size
     if not run.result_table:
         rows = result.get("rows") or []
         return result.get("columns") or [], rows[offset:offset + page_size], len(rows)
+    # The kept table may hold the one row past the cap that told us the answer was truncated.
+    wanted = max(0, min(page_size, run.row_count - offset))
     table = f"query_result_{int(run.pk)}"
-    data = clickhouse.query(f"SELECT * FROM {table} LIMIT {{lim:UInt32}} OFFSET {{off:UInt64}}",
-                            {"lim": page_size, "off": offset})
+    data = clickhouse.query(f"SELECT * FROM {table} ORDER BY uuid LIMIT {{lim:UInt32}} OFFSET {{off:UInt64}}",
+                            {"lim": wanted, "off": offset})
     return data.columns, data.rows, run.row_count

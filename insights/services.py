@@ -291,6 +291,19 @@ def ask_question(*, client: Client, question: str = "", engine: str | None = Non
     return out
 
 
+def question_to_query(*, client: Client, question: str, engine: str | None = None, today: date | None = None):
+    """The IR a question becomes, without running it (saving a question stores its rules)."""
+    from pydantic import ValidationError
+
+    question = validate_question(question)
+    engine_obj = engine_for(engine)
+    try:
+        return engine_obj.to_query(question, today=today or client_today(client), timezone=client.timezone,
+                                   context={})
+    except ValidationError as exc:
+        raise AskError(_("질문을 올바른 조건으로 바꾸지 못했습니다."), code="invalid_ir", detail=str(exc)[:500])
+
+
 def member_ids_for(*, client: Client, uuids: list) -> dict[str, str]:
     """Cafe24 member ids of the given visitors, where they ever logged in (for one result page)."""
     ids = []
@@ -394,9 +407,9 @@ def _ir_for_saving(*, client: Client, ir: Any, question: str, engine: str | None
     if ir is None:
         if not question:
             raise AskError(_("질문이나 규칙 중 하나는 있어야 합니다."), code="invalid_ir")
-        answered = ask_question(client=client, question=question, engine=engine)
-        ir = answered["ir"]
-    query = parse_ir(ir)
+        query = question_to_query(client=client, question=question, engine=engine)
+    else:
+        query = parse_ir(ir)
     if query.kind == "C":
         raise AskError(_("답할 수 없는 질문(C)은 저장할 수 없습니다. 질문을 바꿔 다시 시도해 주세요."), code="kind_c")
     return query.model_dump(mode="json", exclude_none=True), question
@@ -497,7 +510,7 @@ def _store_audience(run_id: int, sql: str, params: dict) -> str:
                                                                               "result_overflow_mode")}
     limits.update(_query_settings())
     clickhouse.command(f"DROP TABLE IF EXISTS {table}")
-    clickhouse.command(f"CREATE TABLE {table} ENGINE = MergeTree ORDER BY tuple() AS {sql}", params,
+    clickhouse.command(f"CREATE TABLE {table} ENGINE = MergeTree ORDER BY uuid AS {sql}", params,
                        settings_=limits)
     return table
 

@@ -67,6 +67,17 @@ def test_bad_requests_are_400_with_a_korean_message(login, viewer, shop, payload
     assert fragment in res.json()["detail"]
 
 
+def test_rules_cannot_name_another_client(login, viewer, shop, other_shop):
+    product_viewers(other_shop, 3)
+    ir = {**viewers_ir(), "client_id": other_shop.pk}
+    res = login(viewer).post(ask_url(shop), {"ir": ir, "today": "2025-08-08"}, content_type="application/json")
+    assert res.status_code == 400 and "규칙이 올바르지 않습니다" in res.json()["detail"]
+    # A product id that smuggles SQL is only ever a bound value: no rows, no error.
+    ir = viewers_ir("3' OR client_id != 0 OR '1'='1")
+    res = login(viewer).post(ask_url(shop), {"ir": ir, "today": "2025-08-08"}, content_type="application/json")
+    assert res.status_code == 200 and res.json()["rows"] == []
+
+
 def test_other_clients_ask_endpoint_is_404_and_anonymous_is_refused(login, viewer, shop, other_shop, client):
     assert client.post(ask_url(shop), {"question": "방문자 수"}, content_type="application/json").status_code in (401, 403)
     res = login(viewer).post(ask_url(other_shop), {"question": "방문자 수"}, content_type="application/json")
@@ -112,3 +123,11 @@ def test_raw_sql_attacks_never_return_another_shops_rows(login, marketer, shop, 
     else:
         assert res.status_code == 400
         assert res.json()["detail"] and not res.json()["detail"].isascii()
+
+
+def test_store_down_is_503_with_a_korean_message(login, viewer, shop, settings):
+    settings.CLICKHOUSE_URL = "http://default:@127.0.0.1:9/default"  # nothing listens on the discard port
+    res = login(viewer).post(ask_url(shop), {"ir": viewers_ir(), "today": "2025-08-08"},
+                             content_type="application/json")
+    assert res.status_code == 503
+    assert res.json()["detail"] == "데이터 저장소에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요."

@@ -39,6 +39,16 @@ def test_marketer_saves_and_lists_viewer_cannot_save(login, marketer, viewer, sh
     assert not SavedQuery.objects.filter(name="뷰어가 저장").exists()
 
 
+def test_viewer_cannot_change_or_delete_but_may_read(login, viewer, shop):
+    sq = services.saved_query_create(client=shop, name="원래 이름", ir=viewers_ir())
+    api = login(viewer)
+    url = f"{queries_url(shop)}{sq.pk}"
+    assert api.get(url).json()["name"] == "원래 이름"
+    assert api.patch(url, {"name": "바꿈"}, content_type="application/json").status_code == 403
+    assert api.delete(url).status_code == 403
+    assert SavedQuery.objects.get(pk=sq.pk).name == "원래 이름"
+
+
 def test_saving_from_a_question_stores_the_ir_it_became(login, marketer, shop):
     res = login(marketer).post(queries_url(shop), {"name": "q", "question": "최근 7일 동안 상품 3을 본 사람",
                                                    "engine": "offline"}, content_type="application/json")
@@ -155,6 +165,30 @@ def test_large_audience_is_kept_in_a_clickhouse_table_and_paged_from_it(login, m
         services.saved_query_delete(saved_query=sq)
     from events import clickhouse
     assert clickhouse.query("EXISTS TABLE {t:Identifier}", {"t": run.result_table}).rows == [(0,)]
+
+
+def test_kept_audience_table_honours_did_x_but_not_y(login, marketer, shop, settings):
+    """The kept table is built from the same SQL (anti-join and its join setting included)."""
+    import uuid
+
+    from tests.ask_support import local, put_many
+
+    settings.INSIGHTS_RUN_INLINE_ROWS = 1
+    today = services.client_today(shop)
+    carted = [uuid.uuid4() for _ in range(5)]
+    rows = [(v, 41, local(today, 9), {"product_id": "3"}) for v in carted]
+    rows += [(v, 62, local(today, 10), {"product_id": "3", "order_id": f"o{i}", "amount": 1000})
+             for i, v in enumerate(carted[:2])]
+    put_many(shop, rows)
+    ir = {"kind": "A", "audience": {"type": "group", "op": "and", "items": [
+        {"type": "event", "event": "cart_add"},
+        {"type": "not", "item": {"type": "event", "event": "order_complete"}}]}}
+    sq = services.saved_query_create(client=shop, name="장바구니 이탈", ir=ir)
+    run = services.query_run_execute(run_id=services.query_run_start(saved_query=sq, enqueue=False).pk)
+    assert run.status == QueryRun.Status.SUCCEEDED and run.result_table
+    body = login(marketer).get(f"/api/v1/clients/{shop.pk}/runs/{run.pk}?page_size=10").json()
+    assert sorted(r[0] for r in body["result"]["rows"]) == sorted(str(v) for v in carted[2:])
+    assert body["result"]["row_count"] == 3
 
 
 def test_clickhouse_timeout_fails_the_run_with_a_korean_message(shop, settings):

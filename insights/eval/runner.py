@@ -284,7 +284,11 @@ def _window_dates(window: Any) -> tuple[str, str] | None:
 
 
 def reference_rows(items: Iterable[Item], *, run: Callable, client_id: int, tz: str) -> dict[str, list[tuple]]:
-    """Run every reference query once (they do not depend on the engine)."""
+    """Run every reference query once (they do not depend on the engine).
+
+    ``run`` must return complete results: a read capped at N rows (result_overflow_mode 'break')
+    would make a big audience look wrong.
+    """
     return {it.id: list(run(reference_sql(it, tz), {"client_id": client_id}).rows)
             for it in items if it.kind != "C"}
 

@@ -16,6 +16,12 @@ from events import ch_migrate, clickhouse
 from insights.eval import runner
 
 
+def _uncapped(sql: str, params: dict):
+    # Reference answers are complete: the product's read cap (max_result_rows, 'break') would cut
+    # a large audience at an arbitrary point. Still readonly, still time-limited.
+    return clickhouse.query(sql, params, settings_={"max_result_rows": 0})
+
+
 class Command(BaseCommand):
     help = "Score the ask engines on the evaluation set (execution and kind accuracy per engine)."
 
@@ -62,7 +68,7 @@ class Command(BaseCommand):
                                                   settings_={"mutations_sync": 2}))
             run = clickhouse.query
             expected = runner.reference_rows([it for it in evalset.items if not only or it.id in only],
-                                             run=run, client_id=cid, tz=evalset.timezone)
+                                             run=_uncapped, client_id=cid, tz=evalset.timezone)
         except clickhouse.ClickHouseUnavailable as exc:
             raise CommandError(f"이벤트 저장소에 연결할 수 없습니다: {str(exc).splitlines()[0][:200]}")
 
