@@ -180,19 +180,25 @@ def _function_allowed(node: exp.Func) -> bool:
     return isinstance(node, _ALLOWED_FUNC_CLASSES)
 
 
+def _table_ctes(ctes) -> set[str]:
+    # ClickHouse's scalar form ``WITH <expr> AS name`` is a value, not a table: ``FROM name``
+    # would read a real table of that name, so only ``name AS (SELECT ...)`` counts as a source.
+    return {c.alias_or_name for c in ctes if not c.args.get("scalar")}
+
+
 def _visible_ctes(table: exp.Table) -> set[str]:
-    """CTE names in scope at ``table``: outer WITHs fully, the enclosing WITH only up to itself."""
+    """Table CTE names in scope at ``table``: outer WITHs fully, the enclosing WITH up to itself."""
     names: set[str] = set()
     node: exp.Expression = table
     while node.parent is not None:
         parent = node.parent
         if isinstance(parent, exp.With):
             idx = next(i for i, c in enumerate(parent.expressions) if c is node)
-            names.update(c.alias_or_name for c in parent.expressions[:idx])
+            names.update(_table_ctes(parent.expressions[:idx]))
         else:
             w = parent.args.get("with_") if isinstance(parent, exp.Query) else None
             if w is not None and w is not node:
-                names.update(c.alias_or_name for c in w.expressions)
+                names.update(_table_ctes(w.expressions))
         node = parent
     return names
 

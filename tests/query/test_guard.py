@@ -119,6 +119,10 @@ ATTACKS = [
     ("WITH `event` AS (SELECT 1) SELECT 1", "reject"),
     ("SELECT * FROM (WITH s AS (SELECT 1) SELECT * FROM s) AS a, schema_migrations", "reject"),
     ("WITH a AS (SELECT * FROM b), b AS (SELECT 1) SELECT * FROM a", "reject"),
+    ("WITH x AS (SELECT * FROM x) SELECT * FROM x", "reject"),
+    # a scalar WITH names a value, not a table: FROM <name> would read the real table
+    ("WITH 1 AS schema_migrations SELECT * FROM schema_migrations", "reject"),
+    ("WITH (SELECT 1) AS schema_migrations SELECT * FROM schema_migrations", "reject"),
     # unicode look-alikes and odd identifiers
     ("SELECT * FROM \u0435vent", "reject"),           # Cyrillic e
     ("SELECT * FROM event\u200b", "reject"),          # zero-width space
