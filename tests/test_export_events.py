@@ -181,3 +181,11 @@ def test_under_asgi_the_download_streams_chunk_by_chunk(data, marketer):
     assert len(chunks) > 3  # header, then several pieces per day
     rows = list(csv.DictReader(io.StringIO(b"".join(chunks).decode())))
     assert {r["event_id"] for r in rows} == _window_ids(data, "2025-08-28 15:00:00", "2025-08-31 15:00:00")
+
+
+@pytest.mark.django_db
+def test_streamed_reads_run_readonly_with_a_time_limit(shop):
+    got = b"".join(clickhouse.stream([("SELECT getSetting('readonly'), getSetting('max_execution_time')", {})]))
+    assert got.decode().split(",")[0] == "2"
+    with pytest.raises(Exception, match="TIMEOUT_EXCEEDED|Timeout exceeded"):
+        b"".join(clickhouse.stream([("SELECT sleep(2)", {})], settings_={"max_execution_time": 1}))
