@@ -45,6 +45,7 @@ class Answer:
     suggestion: str | None = None
     elapsed_ms: float = 0.0
     timings: dict = field(default_factory=dict)
+    fallback_reason: str | None = None  # why the asked engine did not answer (offline stood in)
 
     def as_dict(self) -> dict:
         """The DESIGN §6 JSON shape (values still Python objects: UUIDs, dates)."""
@@ -68,8 +69,18 @@ def answer(question: str, *, client_id: int, timezone: str, today: date, engine:
     if question is not None and len(question) > MAX_QUESTION * 2:
         return _cannot(ir.cannot_answer(f"질문이 너무 깁니다({len(question)}자). {MAX_QUESTION}자 이내로 물어 주세요."),
                        name, started)
+    fallback = None
     try:
-        q = engine.to_query(question, today=today, timezone=timezone, context=context or {})
+        try:
+            q = engine.to_query(question, today=today, timezone=timezone, context=context or {})
+        except Exception as exc:
+            # llm.EngineUnavailable (network, timeout, quota): the offline parser answers instead.
+            # Matched by name so this module never imports the Gemini client.
+            if not any(c.__name__ == "EngineUnavailable" for c in type(exc).__mro__):
+                raise
+            fallback = str(getattr(exc, "message", "") or exc)[:300]
+            engine = OfflineEngine()
+            q = engine.to_query(question, today=today, timezone=timezone, context=context or {})
     except ValidationError as exc:  # an engine that hands back an impossible IR
         msg = exc.errors()[0].get("msg", "") if exc.errors() else str(exc)
         return _cannot(ir.cannot_answer(f"질문을 올바른 조건으로 바꾸지 못했습니다: {msg}"), name, started)
@@ -78,6 +89,7 @@ def answer(question: str, *, client_id: int, timezone: str, today: date, engine:
     result = answer_query(q, client_id=client_id, timezone=timezone, today=today, run=run, limit=limit,
                           engine=name)
     result.timings["parse_ms"] = (parsed - started) * 1000
+    result.fallback_reason = fallback
     result.elapsed_ms = (time.perf_counter() - started) * 1000
     return result
 

@@ -108,3 +108,30 @@ def test_pipeline_and_ir_import_no_django():
     code = ("import sys; import insights.query.pipeline, insights.query.ir, insights.query.compiler; "
             "sys.exit(1 if any(m == 'django' or m.startswith('django.') for m in sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_unavailable_engine_falls_back_to_offline(shop_data, run):
+    class EngineUnavailable(RuntimeError):
+        message = "Gemini 응답 시간이 초과되었습니다."
+
+    class Down:
+        name = "gemini"
+
+        def to_query(self, question, **kw):
+            raise EngineUnavailable("timeout")
+
+    a = answer("어제 방문자 중 메인 페이지를 조회한 비율", client_id=SHOP, timezone=TZ, today=TODAY,
+               engine=Down(), run=run)
+    assert a.engine == "offline" and a.kind == "B" and a.rows[0][:2] == (10, 11)
+    assert a.fallback_reason == "Gemini 응답 시간이 초과되었습니다."
+
+
+def test_other_engine_errors_are_not_swallowed():
+    class Bug:
+        name = "x"
+
+        def to_query(self, question, **kw):
+            raise KeyError("bug")
+
+    with pytest.raises(KeyError):
+        answer("q", client_id=SHOP, timezone=TZ, today=TODAY, engine=Bug(), run=lambda s, p: None)
