@@ -227,6 +227,23 @@ class Batch:
         return pa.table(cols)
 
 
+def facts(*, days: int, end: date, products: int = 200) -> dict:
+    """What a generated window contains by construction (for evaluation sets and the CLI)."""
+    first = end - timedelta(days=days - 1)
+    return {
+        "start": first.isoformat(), "end": end.isoformat(),
+        "products": [str(i) for i in range(1, products + 1)],
+        "categories": {str(i): name for i, name in enumerate(CATEGORIES, start=1)},
+        "product_category": "(product_id - 1) % 10 + 1",
+        "keywords": list(KEYWORDS),
+        "boards": {"1": "공지", "4": "상품후기", "6": "Q&A"},
+        "login_id_format": "member%04d",
+        "campaigns": [{"tracking_id": c.code, "utm_campaign": c.utm_campaign, "utm_source": c.utm_source,
+                       "date": (first + timedelta(days=c.day_index)).isoformat(), "local_hour": c.hour}
+                      for c in campaigns_for(days)],
+    }
+
+
 def page_urls(products: int) -> list[str]:
     """page_url dictionary: "/", product pages, category lists, then the other pages."""
     return (["/"] + [f"/product/detail.html?product_no={i}" for i in range(1, products + 1)]

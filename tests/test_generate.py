@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from events import clickhouse
-from events.generate import KEYWORDS, generate
+from events.generate import KEYWORDS, facts, generate
 
 END = date(2025, 8, 31)
 KST = ZoneInfo("Asia/Seoul")
@@ -122,6 +122,14 @@ def test_campaign_bursts_bring_message_clicks_on_their_day(month):
     # 28-day window starting 2025-08-04: campaigns on day 11 (20:00) and day 22 (11:00)
     assert days <= {date(2025, 8, 15), date(2025, 8, 16), date(2025, 8, 26)}
     assert len(clicks) > 150
+    announced = facts(days=28, end=END)["campaigns"]
+    assert [(c["tracking_id"], c["date"], c["local_hour"]) for c in announced] == [
+        ("cmp-1", "2025-08-15", 20), ("cmp-2", "2025-08-26", 11)]
+    # The burst: the hour after the push is the busiest hour of the window.
+    starts = month["created_at_us"][month["event_type"] == 1]
+    by_hour = np.bincount(((starts - starts.min()) // 3_600_000_000).astype(np.int64))
+    busiest = datetime.fromtimestamp((starts.min() + by_hour.argmax() * 3_600_000_000) / 1e6, KST)
+    assert busiest.date() == date(2025, 8, 15) and busiest.hour in (19, 20, 21)
 
 
 def test_searches_use_the_documented_keywords(month):

@@ -17,7 +17,7 @@ from clickhouse_connect.driver.exceptions import DatabaseError
 from django.core.management.base import BaseCommand, CommandError
 
 from events import clickhouse
-from events.generate import generate
+from events.generate import facts, generate
 from tenants.models import Client
 
 # Rows per INSERT: big enough that the per-insert cost vanishes, small enough to bound memory.
@@ -88,6 +88,7 @@ class Command(BaseCommand):
             "visitors_per_day": visitors, "seed": seed, "start": date.fromordinal(first).isoformat(),
             "end": end.isoformat(), "seconds": round(seconds, 3),
             "events_per_second": round(inserted / seconds) if seconds > 0 else None,
+            "campaigns": facts(days=days, end=end, products=products)["campaigns"],
         }
         if opts["format"] == "json":
             self.stdout.write(json.dumps(out))
