@@ -351,6 +351,7 @@ def guard_sql(sql: str, *, client_id: int, max_limit: int = 10_000) -> tuple[str
         holder.replace(_scoped_event(alias))
     _merge_prewhere(tree)
     tree = _cap_limit(tree, max_limit)
-    out = tree.sql(dialect=_Dialect)
+    # Comments are dropped, not re-emitted: a comment holding "*/" must never become SQL.
+    out = tree.sql(dialect=_Dialect, comments=False)
     _prove_scoped(out)
     return out, {CLIENT_PARAM: client_id}

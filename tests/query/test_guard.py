@@ -139,6 +139,12 @@ ATTACKS = [
     ("SELECT * FROM event WHERE 1 = 1 OR client_id = 910002", "scoped"),
     ("SELECT count(), sum(amount) FROM event", "scoped"),
     ("SELECT client_id, count() FROM event GROUP BY client_id", "scoped"),
+    # comments and escapes that could close early once the SQL is printed again
+    ("SELECT uuid -- a */ UNION ALL SELECT name FROM system.tables /*\nFROM event", "scoped"),
+    ("SELECT uuid /* */ UNION ALL SELECT name FROM system.tables -- */ FROM event", "reject"),
+    ("SELECT uuid FROM event WHERE keyword = 'x\\' UNION ALL SELECT login_id FROM event WHERE client_id = 910002 --'",
+     "scoped"),
+    ("SELECT uuid FROM event # */ UNION ALL SELECT 1\n", "scoped"),
     # unions, joins, aliases, subqueries
     ("SELECT uuid FROM event WHERE client_id = 910001 UNION ALL SELECT uuid FROM event WHERE client_id = 910002",
      "scoped"),
@@ -165,6 +171,11 @@ ATTACKS = [
     ("SELECT uuid FROM event LIMIT 1000000000000", "scoped"),
     ("SELECT uniqExactIf(uuid, client_id = 910002), countIf(amount = 999999) FROM event", "scoped"),
 ]
+
+
+def test_comments_never_reach_the_printed_sql():
+    sql, _ = guard_sql("SELECT uuid /* x */ FROM event -- y", client_id=SHOP)
+    assert "/*" not in sql and "--" not in sql
 
 
 def test_the_attack_list_is_large():
