@@ -159,24 +159,24 @@ def _func_name(node: exp.Func) -> str | None:
     return m.group(1) if m else None
 
 
+def _is_combined_aggregate(name: str) -> bool:
+    """uniqExactIf, sumIfOrNull, countDistinct: an allowed aggregate plus combinator suffixes."""
+    for _ in range(4):
+        if name in _AGGREGATES:
+            return True
+        suffix = next((s for s in _COMBINATORS if name.endswith(s) and len(name) > len(s)), None)
+        if suffix is None:
+            return False
+        name = name[: -len(suffix)]
+    return False
+
+
 def _function_allowed(node: exp.Func) -> bool:
     name = _func_name(node)
-    if name is not None:
-        low = name.lower()
-        if low in _ALLOWED_FUNCTIONS:
-            return True
-        # aggregate combinators: uniqExactIf, sumIfOrNull, countDistinct ...
-        base = low
-        for _ in range(3):
-            for suffix in _COMBINATORS:
-                if base.endswith(suffix) and base[: -len(suffix)] in _AGGREGATES:
-                    return True
-            stripped = next((base[: -len(s)] for s in _COMBINATORS if base.endswith(s)), None)
-            if not stripped:
-                break
-            base = stripped
-        if isinstance(node, (exp.Anonymous, exp.AnonymousAggFunc, exp.CombinedAggFunc)):
-            return False
+    if name is not None and (name.lower() in _ALLOWED_FUNCTIONS or _is_combined_aggregate(name.lower())):
+        return True
+    if isinstance(node, (exp.Anonymous, exp.AnonymousAggFunc, exp.CombinedAggFunc)):
+        return False
     return isinstance(node, _ALLOWED_FUNC_CLASSES)
 
 
