@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import time
 from datetime import date
 from typing import Any
 
@@ -21,13 +22,13 @@ from google.genai import types
 from pydantic import ValidationError
 
 from events import catalog
-from insights.query.ir import EVENT_NAMES, VIEW_PAIRS, Query
+from insights.query.ir import EVENT_NAMES, VIEW_PAIRS, Query, cannot_answer
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "gemini-2.5-flash"
 MAX_RETRIES = 2            # corrections after the first answer: 3 calls at most
-DEFAULT_TIMEOUT_S = 20.0
+DEFAULT_TIMEOUT_S = 15.0      # per request; all corrections together get twice that
 MAX_QUESTION_CHARS = 1000
 
 
@@ -153,11 +154,13 @@ class GeminiEngine:
     name = "gemini"
 
     def __init__(self, api_key: str, model: str = DEFAULT_MODEL, timeout: float = DEFAULT_TIMEOUT_S,
-                 *, base_url: str | None = None):
+                 *, total_timeout: float | None = None, base_url: str | None = None):
         if not api_key:
             raise EngineUnavailable("Gemini API 키가 설정되지 않았습니다.", "GEMINI_API_KEY is empty")
         self.model = model
         self.timeout = timeout
+        # corrections must not turn one question into a minute of waiting
+        self.total_timeout = total_timeout if total_timeout is not None else 2 * timeout
         # Our own httpx client: one timeout for connect+read, and the requests go through the
         # same transport the rest of the product (and its HTTP-layer tests) uses.
         self._http = httpx.Client(timeout=httpx.Timeout(timeout))
@@ -168,27 +171,30 @@ class GeminiEngine:
         self.calls = 0           # requests made by the last to_query (for the eval report)
         self.usage: list[dict] = []
 
-    def _config(self) -> types.GenerateContentConfig:
+    def _config(self, seconds: float) -> types.GenerateContentConfig:
         return types.GenerateContentConfig(
             system_instruction=SYSTEM_INSTRUCTION,
             response_mime_type="application/json",
             response_json_schema=_gemini_schema(),
             temperature=0,
+            http_options=types.HttpOptions(timeout=max(1, int(seconds * 1000))),
         )
 
-    def _generate(self, contents: list[types.Content]) -> str:
+    def _generate(self, contents: list[types.Content], seconds: float) -> str:
         try:
             response = self._client.models.generate_content(
-                model=self.model, contents=contents, config=self._config())
+                model=self.model, contents=contents, config=self._config(seconds))
         except genai_errors.APIError as exc:
             if exc.code == 429:
                 raise EngineUnavailable("Gemini 사용량 한도를 넘었습니다. 잠시 후 다시 시도하세요.",
                                         f"HTTP 429 {exc.status}") from exc
             raise EngineUnavailable("Gemini 서비스에 연결하지 못했습니다.", f"HTTP {exc.code} {exc.status}") from exc
         except httpx.TimeoutException as exc:
-            raise EngineUnavailable("Gemini 응답 시간이 초과되었습니다.", f"timeout after {self.timeout}s") from exc
+            raise EngineUnavailable("Gemini 응답 시간이 초과되었습니다.", f"timeout after {seconds:.1f}s") from exc
         except httpx.HTTPError as exc:
             raise EngineUnavailable("Gemini 서비스에 연결하지 못했습니다.", type(exc).__name__) from exc
+        except (genai_errors.UnknownApiResponseError, ValueError) as exc:  # a proxy's HTML page, say
+            raise EngineUnavailable("Gemini 응답을 읽지 못했습니다.", f"{type(exc).__name__}: {str(exc)[:200]}") from exc
         self.calls += 1
         if response.usage_metadata is not None:
             self.usage.append(response.usage_metadata.model_dump(exclude_none=True))
@@ -205,28 +211,34 @@ class GeminiEngine:
     def to_query(self, question: str, *, today: date, timezone: str, context: dict | None = None) -> Query:
         question = (question or "").strip()
         if not question:
-            raise ValueError("질문이 비어 있습니다.")
+            return cannot_answer("질문이 비어 있습니다.", "예: 최근 7일 동안 상품을 본 방문자")
         if len(question) > MAX_QUESTION_CHARS:
-            raise ValueError(f"질문이 너무 깁니다 (최대 {MAX_QUESTION_CHARS}자).")
+            return cannot_answer(f"질문이 너무 깁니다 ({len(question)}자). {MAX_QUESTION_CHARS}자 이내로 물어 주세요.")
         self.calls = 0
         self.usage = []
+        deadline = time.monotonic() + self.total_timeout
         prompt = build_prompt(question, today=today, timezone=timezone, context=context)
         contents = [types.Content(role="user", parts=[types.Part(text=prompt)])]
-        last_error: Exception | None = None
+        error = ""
         for attempt in range(MAX_RETRIES + 1):
-            text = self._generate(contents)
+            if attempt:
+                contents = contents + [
+                    types.Content(role="model", parts=[types.Part(text=text)]),
+                    types.Content(role="user", parts=[types.Part(text=(
+                        "직전 JSON이 스키마 검증에 실패했어. 아래 오류를 고쳐서 JSON 하나만 다시 답해. "
+                        "확실하지 않으면 kind C로 답해.\n" + error))]),
+                ]
+            remaining = deadline - time.monotonic()
+            if remaining < 0.05:
+                raise EngineUnavailable("Gemini 응답 시간이 초과되었습니다.",
+                                        f"{attempt} answers in {self.total_timeout}s, none valid")
+            text = self._generate(contents, min(self.timeout, remaining))
             try:
                 return Query.model_validate_json(text)
-            except (ValidationError, ValueError) as exc:
-                last_error = exc
-                log.info("gemini answer %d did not validate: %s", attempt + 1, exc)
-            feedback = ("직전 JSON이 스키마 검증에 실패했어. 아래 오류를 고쳐서 JSON 하나만 다시 답해. "
-                        "확실하지 않으면 kind C로 답해.\n" + _errors_text(last_error))
-            contents = contents + [
-                types.Content(role="model", parts=[types.Part(text=text)]),
-                types.Content(role="user", parts=[types.Part(text=feedback)]),
-            ]
-        raise ModelOutputInvalid(_errors_text(last_error).splitlines()[0][:300], attempts=MAX_RETRIES + 1)
+            except ValidationError as exc:
+                error = _errors_text(exc)
+                log.info("gemini answer %d did not validate: %s", attempt + 1, error)
+        raise ModelOutputInvalid(error.splitlines()[0][:300], attempts=MAX_RETRIES + 1)
 
 
 def schema_json() -> str:

@@ -179,6 +179,54 @@ def test_a_slow_server_hits_the_real_timeout():
         server.shutdown()
 
 
+@respx.mock
+def test_a_non_json_body_makes_the_engine_unavailable():
+    respx.post(URL).mock(return_value=httpx.Response(
+        200, text="<html><body>Proxy error</body></html>", headers={"content-type": "text/html"}))
+    with pytest.raises(EngineUnavailable) as info:
+        ask(engine())
+    assert "읽지 못했습니다" in info.value.message
+
+
+@respx.mock(assert_all_called=False)
+@pytest.mark.parametrize("question", ["", "   ", "가" * 1001])
+def test_empty_or_overlong_questions_are_kind_c_without_a_request(question):
+    route = respx.post(URL)
+    q = engine().to_query(question, today=TODAY, timezone="Asia/Seoul")
+    assert q.kind == "C" and q.reason and route.call_count == 0
+
+
+def test_corrections_share_one_time_budget():
+    calls = []
+
+    class SlowInvalid(BaseHTTPRequestHandler):
+        def do_POST(self):
+            calls.append(time.monotonic())
+            self.rfile.read(int(self.headers["content-length"]))
+            time.sleep(0.2)
+            payload = json.dumps(body(INVALID)).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *a):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowInvalid)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        e = engine(timeout=1.0, total_timeout=0.5, base_url=f"http://127.0.0.1:{server.server_address[1]}")
+        started = time.monotonic()
+        with pytest.raises(EngineUnavailable):
+            ask(e)
+        assert time.monotonic() - started < 0.9  # not 3 x 1 s
+        assert len(calls) >= 2
+    finally:
+        server.shutdown()
+
+
 def test_no_key_means_unavailable():
     with pytest.raises(EngineUnavailable):
         GeminiEngine(api_key="")
