@@ -47,7 +47,7 @@ _OUT_OF_SCOPE = re.compile(r"재고|(?<!회)원가|마진|이익|배송|환불|�
 # --- event vocabulary ----------------------------------------------------------------------------
 # (regex, event) in priority order; "view" is resolved by its object (상품/메인/카테고리...).
 _EVENTS: list[tuple[str, str]] = [
-    (r"장바구니\s*에서\s*(?:삭제|뺀|빼|제거)\w*|장바구니\s*(?:삭제|제거)\w*|remov(?:ed|es|e|ing)\b(?=\s+(?:\w+\s+){0,3}from\s+(?:the\s+)?cart)|from\s+(?:the\s+)?(?:shopping\s+)?cart", "cart_remove"),
+    (r"장바구니\s*에서\s*(?:삭제\w*|뺀|빼\w*|제거\w*)?|장바구니\s*(?:삭제|제거)\w*|(?<![가-힣])(?:삭제|제거)(?:한|했\w*|된)|(?<![가-힣])(?:뺀|뺐\w*)|remov(?:ed|es|e|ing)\b(?=\s+(?:\w+\s+){0,3}from\s+(?:the\s+)?cart)|from\s+(?:the\s+)?(?:shopping\s+)?cart", "cart_remove"),
     (r"관심\s*상품\s*(?:에)?\s*(?:담\w*|등록\w*|추가\w*)?|찜\w*|위시\s*리스트\w*|wish\s*list\w*|wishlist\w*", "wishlist_add"),
     (r"장바구니\s*(?:에|에다|에다가)?\s*(?:담\w*|넣\w*|추가\w*)?|카트\s*(?:에)?\s*(?:담\w*|넣\w*)?|(?<![가-힣])담(?:은|았\w*|고|기|지|는|아)"
      r"|(?<![가-힣])넣(?:은|었\w*|고|기|지|는)|담(?:긴|겼\w*)"
@@ -154,7 +154,7 @@ _FILLER = set("""
 중 중에 중에서 의 은 는 이 가 을 를 에 에서 으로 로 도 만 과 와 및 그리고 하지만 지만 는데 인데 까지 부터 동안 기간 사이 간 몇 명 수 건 개 번 회 얼마 얼마나 얼마야 얼마인가요
 인가요 인가 이야 야 지 요 라고 이라고 이라는 라는 있는 있나요 있어 된 되는 됐 총 전체 모든 모두의 각 기준 기준으로 데이터 수치 값 정도 대략 약 좀 혹시 그 이번 지난 최근 일 뽑기 구해줘 구해 계산해줘 계산
 분 분들 들 이상인 이하인 이상 이하 했는지 하였는지 했나요 했어 했나 였나 인지 인지요 되나요 되나 될까 볼까 싶어 싶다 궁금해 궁금 궁금합니다 확인 확인해줘 어떻게 되나요 됩니까 입니까 습니까 니까
-a an the of in on for to from but however yet during over at by with and or who which that those people users visitors customers shoppers members list show me give tell get find
+a an the of in on for to from but however yet 것 거 during over at by with and or who which that those people users visitors customers shoppers members list show me give tell get find
 all any what is are was were did do does have has had how many much number count please uuid uuids ids id their them they it its
 whose each per total overall between since within time times period days day anything something
 """.split())
@@ -282,6 +282,9 @@ class _Parser:
         # ---- the shape of the answer ----
         if funnel_word is not None and len(events) >= 2 and not ratio or (funnel_word is not None and ratio and len(events) >= 3):
             return self.funnel(window, events, within)
+        if ratio is None and people is not None and among is not None and re.match(r"중", among.group(0)) \
+                and any(m.span[0] > among.start() for m in events) and any(m.span[0] < among.start() for m in events):
+            ratio = among  # "상품 3을 본 사람 중 몇 명이 구매했어": the share answers it, with both counts
         if ratio is not None:
             return self.ratio(window, events, among)
         if top is not None or group_by:

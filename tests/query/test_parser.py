@@ -115,6 +115,20 @@ CASES = [
     ('내일 구매할 것 같은 사람', {"kind": "C"}),
     ('자주 방문하는 사람', {"kind": "C"}),
     ('상품 3 재고가 얼마야', {"kind": "C"}),
+    ('상품 3을 본 사람 중 몇 명이 구매했어?', {"kind": "B", "aggregate": {"metric": "ratio", "numerator": {"event": "order_complete"}, "denominator": {"event": "product_view", "filters": {"product_id": ["3"]}}}}),
+    ('그제 메인 페이지 본 사람', {"kind": "A", "window": {"type": "named", "name": "day_before_yesterday"}, "audience": {"event": "main_view"}}),
+    ('저번 주 상품 10을 열람한 고객', {"kind": "A", "window": {"type": "named", "name": "last_week"}, "audience": {"event": "product_view", "filters": {"product_id": ["10"]}}}),
+    ('최근 2주 카트에 담은 사람', {"kind": "A", "window": {"type": "last_n", "n": 2, "unit": "week"}, "audience": {"event": "cart_add"}}),
+    ('최근 3개월 결제한 회원 목록', {"kind": "A", "window": {"type": "last_n", "n": 3, "unit": "month"}, "audience": {"event": "order_complete"}}),
+    ('지난주에 게시글을 본 사람', {"kind": "A", "window": {"type": "named", "name": "last_week"}, "audience": {"event": "board_view"}}),
+    ('캠페인 클릭한 사람 몇 명', {"kind": "B", "aggregate": {"metric": "visitors", "event": {"event": "message_click"}}}),
+    ('2025.08.01~2025.08.03 후기 쓴 사람', {"kind": "A", "window": {"type": "absolute", "start": "2025-08-01", "end": "2025-08-03"}, "audience": {"event": "review_write"}}),
+    ('이번 달 상품 5를 산 사람', {"kind": "A", "window": {"type": "named", "name": "this_month"}, "audience": {"event": "order_complete", "filters": {"product_id": ["5"]}}}),
+    ('장바구니에서 상품 2를 삭제한 사람', {"kind": "A", "audience": {"event": "cart_remove", "filters": {"product_id": ["2"]}}}),
+    ('쿠폰 쓴 사람', {"kind": "C"}),
+    ('what percent of visitors added to cart last week', {"kind": "B", "window": {"type": "named", "name": "last_week"}, "aggregate": {"metric": "ratio", "numerator": {"event": "cart_add"}}}),
+    ('orders by day in the last 7 days', {"kind": "B", "window": {"type": "last_n", "n": 7, "unit": "day"}, "aggregate": {"metric": "orders", "group_by": ["day"]}}),
+    ('who viewed the home page today', {"kind": "A", "window": {"type": "named", "name": "today"}, "audience": {"event": "main_view"}}),
 ]
 
 HELD_OUT = [
