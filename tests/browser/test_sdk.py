@@ -229,14 +229,17 @@ def test_shopper_journey_lands_in_clickhouse(page, storefront, shop_client):
     page.goto(shop + "/product/search.html?keyword=%EC%9B%90%ED%94%BC%EC%8A%A4&order_by=favor")
     page.goto(shop + "/board/free/read.html?board_no=1&no=5")
     page.goto(shop + "/order/basket.html")
+    page.goto(shop + "/order/orderform.html")
     page.goto(shop + "/order/order_result.html")
     page.wait_for_timeout(1200)  # the order data arrives 0.7 s after load
     page.reload()                # a reload of the result page is not a second order
     page.wait_for_timeout(1200)
+    page.goto(shop + "/member/join_result.html")
+    page.wait_for_timeout(300)
     leave(page)
 
-    rows = landed(shop_client, since, until=lambda rows: 93 in codes(rows) and codes(rows).count(62) >= 2
-                  and 72 in codes(rows))
+    rows = landed(shop_client, since, until=lambda rows: codes(rows).count(93) >= 6
+                  and codes(rows).count(62) >= 2 and 11 in codes(rows))
     got = codes(rows)
     assert page.errors == []
 
@@ -275,6 +278,9 @@ def test_shopper_journey_lands_in_clickhouse(page, storefront, shop_client):
         ("20261121-0000123", "12", 1, 33000, 33000),
         ("20261121-0000123", "3", 2, 35000, 70000),
     ]
+
+    assert got.count(61) == 1  # the order form
+    assert [r["login_id"] for r in rows if r["event_type"] == 11] == ["member0001"]
 
     # The member id from CAFE24API: one login event, then on every later event.
     assert [r["login_id"] for r in rows if r["event_type"] == 10] == ["member0001"]
