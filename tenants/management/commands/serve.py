@@ -9,6 +9,7 @@ ClickHouse server and Redis instead (README, "Production topology").
 """
 import importlib
 import logging
+import signal
 import threading
 
 from django.conf import settings
@@ -110,9 +111,15 @@ class Command(BaseCommand):
                           f"(worker={'on' if runtime.worker else 'off'}, beat={'on' if runtime.beat else 'off'}, "
                           f"threads={len(runtime.thread_specs)})")
         self.stdout.flush()
+        # uvicorn re-raises the stop signal after its own graceful shutdown, which would kill the
+        # process before the worker, beat and loops (e.g. a flusher draining its buffer) stop.
+        # These handlers are what it restores and re-raises into: they only let us fall through.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: None)
         try:
             server.run()
         finally:
             runtime.stop()
+            self.stdout.write("UNTITLE stopped: web server, worker, beat and background threads are down")
         if not server.started:
             raise CommandError(f"could not listen on {opts['host']}:{opts['port']}")
