@@ -373,3 +373,31 @@ def test_events_page_shows_what_the_sdk_sent(page, storefront, untitle_server, s
     assert "상품 조회 시작" in row.text_content() and row.locator("td").nth(2).text_content() == "1"
     assert page.evaluate("!!Chart.getChart(document.getElementById('events-chart'))")
     assert page.errors == []
+
+
+def test_custom_calls_are_batched_and_an_invalid_one_is_dropped_alone(page, storefront, untitle_server,
+                                                                      shop_client):
+    since = datetime.now(timezone.utc)
+    posts = []
+    page.on("request", lambda req: posts.append(req.url) if req.url.startswith(untitle_server + "/api/v1/events")
+            else None)
+    page.goto(storefront.origin + "/board/free/read.html?board_no=1&no=5")
+    page.wait_for_function("window.untitle && window.untitle.loaded")
+    page.wait_for_timeout(2500)
+    sent_before = len(posts)
+    page.evaluate("""() => {
+        for (let i = 0; i < 25; i++) untitle('track', 'wishlist_add', {product_id: 'p' + i});
+        untitle('track', 'cart_add', {product_quantity: 1});   // no product_id: the collector says no
+        untitle('track', 'no_such_event', {product_id: '1'});  // unknown: never leaves the browser
+        untitle('track', 41, {product_id: '8', product_quantity: 300});  // a code; quantity capped
+    }""")
+    page.wait_for_timeout(3000)
+    # 28 events in a few requests, not one request per event.
+    assert 1 <= len(posts) - sent_before <= 4
+    leave(page)
+    rows = landed(shop_client, since, until=lambda rows: codes(rows).count(51) >= 26 and 41 in codes(rows))
+    wished = sorted(r["product_id"] for r in rows if r["event_type"] == 51)
+    assert wished == sorted(["7"] + ["p%d" % i for i in range(25)])
+    carts = [(r["product_id"], r["product_quantity"]) for r in rows if r["event_type"] == 41]
+    assert carts == [("8", 255)]
+    assert page.errors == []
