@@ -587,8 +587,15 @@ def query_run_scheduled(*, saved_query_id: int) -> QueryRun | None:
     return query_run_execute(run_id=run.pk)
 
 
+def _local_text(run: QueryRun, value) -> str | None:
+    # Shown as the shop's wall-clock time, the same way the server-rendered history shows it.
+    return value.astimezone(run.client.tzinfo).strftime("%Y-%m-%d %H:%M:%S") if value else None
+
+
 def run_to_dict(run: QueryRun) -> dict:
     return {
+        "started_at_local": _local_text(run, run.started_at),
+        "finished_at_local": _local_text(run, run.finished_at),
         "id": run.pk, "saved_query": run.saved_query_id, "status": run.status,
         "status_label": run.get_status_display(), "progress": run.progress, "trigger": run.trigger,
         "created_at": jsonable(run.created_at), "started_at": jsonable(run.started_at),

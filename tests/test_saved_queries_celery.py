@@ -20,7 +20,14 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 def celery_worker():
     """The project's Celery config on a memory broker, with one real worker thread."""
     from celery import _state
+    from celery.signals import task_postrun
+    from django.db import connections
 
+    def close_worker_connections(**_kwargs):
+        # The worker thread's own DB connection; left open it blocks dropping the test database.
+        connections.close_all()
+
+    task_postrun.connect(close_worker_connections, weak=False)
     previous = _state.get_current_app()
     app = Celery("untitle-test", set_as_current=False)
     app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -30,6 +37,7 @@ def celery_worker():
         with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=15):
             yield app
     finally:
+        task_postrun.disconnect(close_worker_connections)
         (previous or default_app).set_current()
 
 

@@ -54,7 +54,7 @@
     tr.innerHTML = "";
     const prog = U.el("progress", { class: "progress", max: "100", value: String(r.progress || 0) });
     const note = r.error ? U.el("span", { class: "status-failed", text: r.error }) : document.createTextNode(r.summary || "");
-    const cells = [String(r.id), null, null, r.started_at ? r.started_at.replace("T", " ").slice(0, 19) : "\u2014",
+    const cells = [String(r.id), null, null, r.started_at_local || "\u2014",
       r.duration_ms == null ? "\u2014" : U.fmt(r.duration_ms), U.fmt(r.rows_read), U.fmt(r.row_count)];
     cells.forEach(function (c, i) {
       if (i === 1) tr.appendChild(U.el("td", { class: "status-" + r.status, text: statusLabel(r.status) }));
