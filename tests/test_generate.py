@@ -190,6 +190,8 @@ def test_command_without_end_writes_nothing_in_the_future(shop, capsys):
     ({"days": 0}, "--days must be between 1"),
     ({"visitors": -5}, "--visitors must be between 1"),
     ({"end": "31/08/2025"}, "--end must be a date YYYY-MM-DD"),
+    ({"end": "2999-01-01"}, "--end must not be after today"),
+    ({"seed": -1}, "--seed must be a non-negative integer"),
 ])
 def test_command_rejects_bad_input_with_one_line(shop, args, message):
     opts = {"client_id": shop.pk, "days": 1, "visitors": 10, "seed": 1, **args}

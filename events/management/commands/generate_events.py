@@ -68,6 +68,9 @@ class Command(BaseCommand):
                 end = date.fromisoformat(str(opts["end"]))
             except ValueError:
                 raise CommandError(f"--end must be a date YYYY-MM-DD (got {opts['end']!r})") from None
+            today = datetime.now(timezone.utc).astimezone(client.tzinfo).date()
+            if end > today:
+                raise CommandError(f"--end must not be after today ({today.isoformat()} in {client.timezone})")
         else:
             now = datetime.now(timezone.utc)
             end, not_after = now.astimezone(client.tzinfo).date(), now
