@@ -171,6 +171,15 @@ def test_eval_ask_fails_below_the_accuracy_floor(seeded):
                      "--only", "c01,b20", "--min-accuracy", "101")
 
 
+def test_eval_ask_cleanup_removes_only_the_evaluation_shop(seeded, capsys):
+    other = -6161
+    call_command("eval_ask", "--engine", "offline", "--visitors", "5", "--client-id", str(other),
+                 "--only", "b01", "--cleanup")
+    count = "SELECT count() FROM event WHERE client_id = {c:Int32}"
+    assert clickhouse.query(count, {"c": other}).rows == [(0,)]
+    assert clickhouse.query(count, {"c": CID}).rows[0][0] > 5000
+
+
 @respx.mock
 def test_eval_ask_scores_gemini_through_its_http_api(seeded, capsys):
     answer = {"kind": "B", "window": {"type": "default"}, "aggregate": {"metric": "visitors"}}

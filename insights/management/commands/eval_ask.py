@@ -34,6 +34,8 @@ class Command(BaseCommand):
         parser.add_argument("--client-id", type=int, default=runner.EVAL_CLIENT_ID,
                             help="client id the evaluation data is stored under (reserved, negative)")
         parser.add_argument("--visitors", type=int, default=None, help="override the set's visits per day")
+        parser.add_argument("--cleanup", action="store_true",
+                            help="delete the evaluation shop's events afterwards (they are kept for reruns)")
         parser.add_argument("--min-accuracy", type=float, default=None,
                             help="exit 1 when an engine's execution accuracy (%%) is below this")
 
@@ -72,8 +74,13 @@ class Command(BaseCommand):
         except clickhouse.ClickHouseUnavailable as exc:
             raise CommandError(f"이벤트 저장소에 연결할 수 없습니다: {str(exc).splitlines()[0][:200]}")
 
-        reports = [runner.evaluate(evalset, engine=engine, answer=answer, run=run, client_id=cid,
-                                   expected=expected, only=only) for engine in engines]
+        try:
+            reports = [runner.evaluate(evalset, engine=engine, answer=answer, run=run, client_id=cid,
+                                       expected=expected, only=only) for engine in engines]
+        finally:
+            if opts["cleanup"]:
+                clickhouse.command("ALTER TABLE event DELETE WHERE client_id = {c:Int32}", {"c": cid},
+                                   settings_={"mutations_sync": 2})
         if opts["format"] == "json":
             self.stdout.write(json.dumps({"dataset": {**{k: str(v) for k, v in dataset.items()}, **seeded},
                                           "today": evalset.today.isoformat(),
