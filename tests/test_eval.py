@@ -158,6 +158,9 @@ def test_eval_ask_command_reports_offline_accuracy_as_json(seeded, capsys):
     (["--only", "zz9"], "알 수 없는 질문"),
     (["--engine", "gemini"], "GEMINI_API_KEY"),
     (["--visitors", "0"], "1 이상"),
+    (["--days", "0"], "1 이상"),
+    (["--seed", "-1"], "0 이상"),
+    (["--end", "2025-13-01"], "YYYY-MM-DD"),
 ])
 def test_eval_ask_bad_input_is_one_clear_error(args, words):
     with override_settings(GEMINI_API_KEY=""):

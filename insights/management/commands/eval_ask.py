@@ -8,6 +8,7 @@ only when GEMINI_API_KEY is set. Figures go to docs/benchmarks.md (## Ask evalua
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -34,6 +35,10 @@ class Command(BaseCommand):
         parser.add_argument("--client-id", type=int, default=runner.EVAL_CLIENT_ID,
                             help="client id the evaluation data is stored under (reserved, negative)")
         parser.add_argument("--visitors", type=int, default=None, help="override the set's visits per day")
+        parser.add_argument("--seed", type=int, default=None, help="override the set's generator seed")
+        parser.add_argument("--days", type=int, default=None, help="override the set's number of days")
+        parser.add_argument("--end", default=None,
+                            help="override the last generated day, YYYY-MM-DD (questions keep their today)")
         parser.add_argument("--cleanup", action="store_true",
                             help="delete the evaluation shop's events afterwards (they are kept for reruns)")
         parser.add_argument("--min-accuracy", type=float, default=None,
@@ -49,10 +54,16 @@ class Command(BaseCommand):
         if only and not only <= {it.id for it in evalset.items}:
             raise CommandError(f"알 수 없는 질문 id: {', '.join(sorted(only - {it.id for it in evalset.items}))}")
         dataset = dict(evalset.dataset)
-        if opts["visitors"] is not None:
-            if opts["visitors"] < 1:
-                raise CommandError("--visitors는 1 이상이어야 합니다")
-            dataset["visitors"] = opts["visitors"]
+        for key in ("visitors", "days", "seed"):
+            if opts[key] is not None:
+                if opts[key] < (0 if key == "seed" else 1):
+                    raise CommandError(f"--{key}는 {0 if key == 'seed' else 1} 이상이어야 합니다")
+                dataset[key] = opts[key]
+        if opts["end"]:
+            try:
+                dataset["end"] = date.fromisoformat(opts["end"])
+            except ValueError:
+                raise CommandError(f"--end는 YYYY-MM-DD 형식이어야 합니다 (받은 값: {opts['end']!r})") from None
         cid = opts["client_id"]
         if cid >= 0:
             raise CommandError("--client-id는 음수여야 합니다 (실제 고객사 데이터와 섞이지 않도록)")
