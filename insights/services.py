@@ -220,6 +220,21 @@ def validate_question(question: Any) -> str:
     return question
 
 
+# JSON nesting (each group/not adds about two levels); far beyond any rule builder, well short of
+# the recursion limit a hostile body could otherwise hit inside validation or compilation.
+MAX_IR_DEPTH = 48
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    if level > MAX_IR_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max([_depth(v, level + 1) for v in value.values()] or [level + 1])
+    if isinstance(value, list):
+        return max([_depth(v, level + 1) for v in value] or [level + 1])
+    return level
+
+
 def parse_ir(ir: Any):
     """A user-edited or saved IR, validated by the IR's own rules (the compiler's input contract)."""
     from pydantic import ValidationError
@@ -233,6 +248,9 @@ def parse_ir(ir: Any):
             raise AskError(_("규칙(JSON)을 읽을 수 없습니다."), code="invalid_ir")
     if not isinstance(ir, dict):
         raise AskError(_("규칙(JSON)은 객체여야 합니다."), code="invalid_ir")
+    if _depth(ir) > MAX_IR_DEPTH:
+        raise AskError(_("규칙이 너무 깊게 중첩되어 있습니다 (최대 %(n)d단계).") % {"n": MAX_IR_DEPTH // 2},
+                       code="invalid_ir")
     try:
         return Query.model_validate(ir)
     except ValidationError as exc:
