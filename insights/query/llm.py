@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import threading
 import time
 from datetime import date
 from typing import Any
@@ -180,6 +181,19 @@ def _errors_text(exc: Exception) -> str:
     return f"- {exc}"
 
 
+_http_client: httpx.Client | None = None
+_http_lock = threading.Lock()
+
+
+def _shared_http() -> httpx.Client:
+    global _http_client
+    with _http_lock:
+        if _http_client is None or _http_client.is_closed:
+            # per-request timeouts come from each call's config; this is only the ceiling
+            _http_client = httpx.Client(timeout=httpx.Timeout(60.0))
+        return _http_client
+
+
 class GeminiEngine:
     name = "gemini"
 
@@ -191,9 +205,10 @@ class GeminiEngine:
         self.timeout = timeout
         # corrections must not turn one question into a minute of waiting
         self.total_timeout = total_timeout if total_timeout is not None else 2 * timeout
-        # Our own httpx client: one timeout for connect+read, and the requests go through the
-        # same transport the rest of the product (and its HTTP-layer tests) uses.
-        self._http = httpx.Client(timeout=httpx.Timeout(timeout))
+        # Our own httpx client (the SDK would pick httpx2): the requests go through the transport
+        # the rest of the product and its HTTP-layer tests use. One per process, shared by the
+        # engines the web requests create, so connections are pooled instead of leaked.
+        self._http = _shared_http()
         # v1beta: responseJsonSchema (recursive $ref/anyOf schemas) is served there.
         http_options = types.HttpOptions(timeout=int(timeout * 1000), base_url=base_url,
                                          api_version="v1beta", httpx_client=self._http)
