@@ -35,6 +35,10 @@ RESULT_CAP = 100_000
 RUN_INLINE_ROWS = 1_000
 
 
+# Large audiences kept whole in ClickHouse per saved query (older ones are dropped).
+KEPT_RESULT_TABLES = 3
+
+
 def run_inline_rows() -> int:
     return int(getattr(settings, "INSIGHTS_RUN_INLINE_ROWS", RUN_INLINE_ROWS))
 ENGINES = ("offline", "gemini")
@@ -540,8 +544,21 @@ def _finish(run: QueryRun, *, status: str, fields: dict, details: dict) -> Query
         audit_log(action="query.run", client=run.client, actor=run.requested_by, target=run.saved_query.name,
                   details={"run_id": run.pk, "saved_query_id": run.saved_query_id, "status": status,
                            "trigger": run.trigger, **details})
+        if fields.get("result_table"):
+            _retire_old_tables(run)
     run.refresh_from_db()
     return run
+
+
+def _retire_old_tables(run: QueryRun) -> None:
+    """A scheduled audience would otherwise leave one ClickHouse table per run forever: keep the
+    newest few; older runs keep their first rows in Postgres."""
+    keep = int(getattr(settings, "INSIGHTS_KEPT_RESULT_TABLES", KEPT_RESULT_TABLES))
+    old = list(QueryRun.objects.filter(saved_query_id=run.saved_query_id).exclude(result_table="")
+               .order_by("-created_at", "-id").values_list("pk", "result_table")[keep:])
+    if old:
+        QueryRun.objects.filter(pk__in=[pk for pk, _t in old]).update(result_table="")
+        transaction.on_commit(lambda: _drop_result_tables([t for _pk, t in old]))
 
 
 def query_run_execute(*, run_id: int) -> QueryRun:

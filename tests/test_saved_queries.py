@@ -191,6 +191,22 @@ def test_kept_audience_table_honours_did_x_but_not_y(login, marketer, shop, sett
     assert body["result"]["row_count"] == 3
 
 
+def test_only_the_newest_kept_tables_survive_repeated_runs(shop, settings, django_capture_on_commit_callbacks):
+    from events import clickhouse
+
+    settings.INSIGHTS_RUN_INLINE_ROWS, settings.INSIGHTS_KEPT_RESULT_TABLES = 1, 1
+    product_viewers(shop, 3, day=services.client_today(shop))
+    sq = services.saved_query_create(client=shop, name="매주 대상", ir=viewers_ir())
+    first = services.query_run_execute(run_id=services.query_run_start(saved_query=sq, enqueue=False).pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = services.query_run_execute(run_id=services.query_run_start(saved_query=sq, enqueue=False).pk)
+    first.refresh_from_db()
+    assert first.result_table == "" and len(first.result["rows"]) == 1
+    assert second.result_table == f"query_result_{second.pk}"
+    exists = lambda t: clickhouse.query("EXISTS TABLE {t:Identifier}", {"t": t}).rows[0][0]  # noqa: E731
+    assert exists(f"query_result_{first.pk}") == 0 and exists(second.result_table) == 1
+
+
 def test_clickhouse_timeout_fails_the_run_with_a_korean_message(shop, settings):
     bulk_views(shop, 400_000, day=services.client_today(shop))
     settings.INSIGHTS_QUERY_SETTINGS = {"max_execution_time": 0.001, "timeout_overflow_mode": "throw"}
