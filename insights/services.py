@@ -24,6 +24,7 @@ from events import clickhouse
 from tenants.models import Client
 from tenants.services import audit_log
 
+from . import selectors
 from .models import QueryRun, SavedQuery
 
 log = logging.getLogger(__name__)
@@ -296,8 +297,10 @@ def ask_question(*, client: Client, question: str = "", engine: str | None = Non
             ans = answer_query(query, client_id=client.pk, timezone=client.timezone, today=today, run=meter,
                                limit=limit, engine="rules")
         else:
+            # Only the model needs the shop's vocabulary; the offline parser reads ids literally.
+            context = selectors.ask_context(client=client) if isinstance(engine_obj, _FallbackEngine) else {}
             ans = answer(question, client_id=client.pk, timezone=client.timezone, today=today,
-                         engine=engine_obj, run=meter, limit=limit)
+                         engine=engine_obj, run=meter, limit=limit, context=context)
     except AskError:
         raise
     except clickhouse.ClickHouseUnavailable as exc:

@@ -145,18 +145,24 @@ def gemini_body(payload: dict) -> dict:
     }
 
 
-def test_gemini_answer_is_compiled_and_run(shop, settings):
+def test_gemini_answer_is_compiled_and_run(shop, other_shop, settings):
     import httpx
     import respx
 
+    import json
+
     settings.GEMINI_API_KEY, settings.GEMINI_MODEL = "test-key", "gemini-2.5-flash"
     mine = product_viewers(shop, 2)
+    product_viewers(shop, 1, product="77", day=services.client_today(shop))  # this week's vocabulary
+    product_viewers(other_shop, 1, product="4242", day=services.client_today(other_shop))
     with respx.mock:
         route = respx.post(GEMINI_URL).mock(return_value=httpx.Response(200, json=gemini_body(viewers_ir("3"))))
         ans = services.ask_question(client=shop, question="요즘 3번 상품 본 사람들", today=TODAY)
     assert route.called
     assert ans["engine"] == "gemini" and "engine_fallback" not in ans
     assert sorted(r[0] for r in ans["rows"]) == mine
+    prompt = json.loads(route.calls[0].request.content)["contents"][0]["parts"][0]["text"]
+    assert "상품 id: 77" in prompt and "4242" not in prompt  # the shop's own ids, never another's
 
 
 def test_gemini_down_falls_back_to_the_offline_engine_and_says_so(shop, settings):
