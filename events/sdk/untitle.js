@@ -50,6 +50,8 @@
   var view = null;     // the current page view: {end: code, fields, ended}
   var sessions = {};   // local session key -> the collector's session id
   var signupPending = false;
+  var clockOff = false; // the collector refused our timestamps: let it stamp events itself
+  var MAX_AGE_MS = 7 * 24 * 3600 * 1000 - 3600 * 1000; // older than the collector takes
   var memory = {};
 
   // ---------------------------------------------------------------- helpers
@@ -61,8 +63,10 @@
       try { return fn.apply(this, arguments); } catch (e) { log('error', e); }
     };
   }
+  // This page's own writes win: storage may be full or refuse writes (private mode).
   function get(k) {
-    try { var v = w.localStorage.getItem(P + k); return v == null ? memory[k] : JSON.parse(v); } catch (e) { return memory[k]; }
+    if (k in memory) return memory[k];
+    try { var v = w.localStorage.getItem(P + k); return v == null ? undefined : JSON.parse(v); } catch (e) { return undefined; }
   }
   function set(k, v) {
     memory[k] = v;
@@ -186,7 +190,8 @@
     if (s) { s.t = Date.now(); set('session', s); }
     e.event_type = code;
     e.event_id = uuid();
-    e.created_at = new Date().toISOString();
+    e.at = Date.now();
+    if (!clockOff) e.created_at = new Date(e.at).toISOString();
     e.device_type = deviceType();
     e._s = s && s.local;
     if (!e.login_id && get('mid')) e.login_id = get('mid');
@@ -209,7 +214,7 @@
     var out = [];
     for (var i = 0; i < events.length; i++) {
       var e = {}, k;
-      for (k in events[i]) if (k !== '_s') e[k] = events[i][k];
+      for (k in events[i]) if (k !== '_s' && k !== 'at') e[k] = events[i][k];
       out.push(e);
     }
     return out;
@@ -255,8 +260,11 @@
     if (stopped || !cfg.key || !cfg.endpoint || !queue.length) return;
     if (Date.now() < retryAt) return;
     if (!visitor) { touchSession(); return; }
-    var ready = [], rest = [];
-    for (var i = 0; i < queue.length; i++) (stamp(queue[i]) && ready.length < MAX_REQUEST ? ready : rest).push(queue[i]);
+    var ready = [], rest = [], now = Date.now();
+    for (var i = 0; i < queue.length; i++) {
+      if (!(now - queue[i].at < MAX_AGE_MS)) continue; // a week-old leftover: the collector would refuse it
+      (stamp(queue[i]) && ready.length < MAX_REQUEST ? ready : rest).push(queue[i]);
+    }
     queue = rest;
     if (!ready.length) return;
     var id = ++seq;
@@ -271,8 +279,14 @@
       }
       if (status === 400 && body && body.errors) {
         // The collector rejects a batch whole and names each bad event: drop those, resend the rest.
-        var bad = {};
-        for (var j = 0; j < body.errors.length; j++) bad[body.errors[j].index] = 1;
+        // A refused timestamp on a fresh event means this device's clock is off: resend it
+        // without one (the collector then uses its own time) instead of losing it.
+        var bad = {}, j, er;
+        for (j = 0; j < body.errors.length; j++) {
+          er = body.errors[j];
+          if (er.field === 'created_at' && ready[er.index]) { clockOff = true; delete ready[er.index].created_at; }
+          else bad[er.index] = 1;
+        }
         var keep = [];
         for (j = 0; j < ready.length; j++) if (!bad[j]) keep.push(ready[j]);
         log('dropped invalid events', body.errors);
@@ -291,9 +305,9 @@
     for (var id in inflight) all = inflight[id].concat(all);
     set('q', all.slice(-MAX_STORED));
   }
+  // Left in storage until a batch succeeds: a tab that dies here loses nothing.
   function restore() {
     var saved = get('q');
-    set('q', []);
     if (saved && saved.length) queue = saved.concat(queue);
   }
   // Leaving the page: the beacon survives the unload, fetch may not.
@@ -340,6 +354,13 @@
       f.board_id = first(param('board_no'), m && m[1]);
       f.article_id = first(param('no'), m && m[2]);
       if (f.board_id) return { start: 71, end: 72, fields: f };
+    }
+    if (w.iProductNo && !/^\/product\/(list|search)\.html$/.test(path)) {
+      // Custom or short product URLs: the page variable Cafe24 prints on product pages.
+      f.product_id = String(w.iProductNo);
+      f.category_id = first(param('cate_no'), w.iCategoryNo);
+      f.price = first(meta('product:sale_price:amount'), meta('product:price:amount'), w.product_price);
+      return { start: 82, end: 83, fields: f };
     }
     var other = { start: 92, end: 93, fields: f };
     if (/^\/product\/search\.html$/.test(path)) other.search = param('keyword');

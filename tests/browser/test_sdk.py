@@ -401,3 +401,20 @@ def test_custom_calls_are_batched_and_an_invalid_one_is_dropped_alone(page, stor
     carts = [(r["product_id"], r["product_quantity"]) for r in rows if r["event_type"] == 41]
     assert carts == [("8", 255)]
     assert page.errors == []
+
+
+def test_a_device_clock_hours_ahead_loses_no_events(page, storefront, shop_client):
+    from datetime import timedelta
+
+    since = datetime.now(timezone.utc)
+    page.clock.install(time=since + timedelta(hours=3))
+    page.goto(storefront.origin + "/product/detail.html?product_no=3&cate_no=24")
+    page.wait_for_function("window.untitle && window.untitle.loaded")
+    page.wait_for_timeout(2500)
+    leave(page)
+    rows = landed(shop_client, since, until=lambda rows: {82, 83} <= set(codes(rows)))
+    assert {82, 83} <= set(codes(rows))
+    # The collector refused the shifted timestamps once; the events were stamped by it instead.
+    for r in rows:
+        assert abs(r["created_at"].replace(tzinfo=timezone.utc) - datetime.now(timezone.utc)) < timedelta(minutes=2)
+    assert page.errors == []
