@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from tenants.models import Role
-from tests.ask_support import TODAY, daily_views_ir, local, product_viewers, put, viewers_ir
+from tests.ask_support import daily_views_ir, local, product_viewers, put, viewers_ir
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
