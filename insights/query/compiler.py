@@ -95,7 +95,7 @@ class _Builder:
     def filters_sql(self, f: ir.EventFilters) -> list[str]:
         out = []
         for name, value in f:
-            if value is None:
+            if value is None or name == "order_total":  # order_total is a HAVING on whole orders
                 continue
             col = ir.FILTER_COLUMNS[name]
             if isinstance(value, list):
@@ -119,6 +119,8 @@ class _Builder:
         return out
 
     def step_predicate(self, step: ir.EventStep) -> str:
+        if step.filters.order_total is not None:
+            raise CompileError("주문 합계 금액 조건은 방문자 조건에서만 쓸 수 있습니다")
         parts = [f"event_type = {ir.event_code(step.event)}"] + self.filters_sql(step.filters)
         return " AND ".join(parts)
 
@@ -152,13 +154,25 @@ class _Builder:
         where = self.head((ir.event_code(c.event),), c.window) + self.filters_sql(c.filters)
         sql = "SELECT uuid FROM event WHERE " + " AND ".join(where)
         cnt = c.count
+        counted = "count()"
+        if c.event == "order_complete" and (c.filters.order_total is not None or not (cnt.op == ">=" and cnt.value == 1)):
+            # an order is one event per line: count orders, and total an order over its lines
+            having = ""
+            if c.filters.order_total is not None:
+                r = c.filters.order_total
+                conds = ([f"sum(amount) >= {self.param('order_total', r.gte, 'UInt64')}"] if r.gte is not None else []) \
+                    + ([f"sum(amount) <= {self.param('order_total', r.lte, 'UInt64')}"] if r.lte is not None else [])
+                having = " HAVING " + " AND ".join(conds)
+            orders = self.cte("orders", sql.replace("SELECT uuid", "SELECT uuid, order_id", 1)
+                              + f" GROUP BY uuid, order_id{having}")
+            sql = f"SELECT uuid FROM {orders}"
         if cnt.op == ">=" and cnt.value == 1:
             return self.cte("c", sql.replace("SELECT uuid", "SELECT DISTINCT uuid", 1))
         if cnt.op == "between":
-            having = (f"count() BETWEEN {self.param('n', cnt.value, 'UInt32')} "
+            having = (f"{counted} BETWEEN {self.param('n', cnt.value, 'UInt32')} "
                       f"AND {self.param('n', cnt.value2, 'UInt32')}")
         else:
-            having = f"count() {cnt.op} {self.param('n', cnt.value, 'UInt32')}"
+            having = f"{counted} {cnt.op} {self.param('n', cnt.value, 'UInt32')}"
         return self.cte("c", f"{sql} GROUP BY uuid HAVING {having}")
 
     def sequence(self, s: ir.SequenceCondition) -> str:
@@ -253,6 +267,8 @@ def _aggregate(b: _Builder, q: ir.Query, limit: int) -> str:
         return _funnel(b, a, pop)
 
     step = a.event
+    if step is not None and step.filters.order_total is not None:
+        raise CompileError("주문 합계 금액 조건은 방문자 조건에서만 쓸 수 있습니다. '10만원 이상 주문한 고객'처럼 물어 주세요")
     if a.metric in ("orders", "revenue", "aov"):
         step = step or ir.EventStep(event="order_complete")
     if step is not None:

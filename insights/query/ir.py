@@ -88,7 +88,10 @@ class EventFilters(_Model):
     utm_medium: list[str] | None = Field(None, description="utm_medium values, any of.")
     utm_campaign: list[str] | None = Field(None, description="utm_campaign values, any of.")
     device_type: list[str] | None = Field(None, description="Device types (e.g. mobile, desktop), any of.")
-    amount: Range | None = Field(None, description="Order line total / checkout amount in KRW.")
+    amount: Range | None = Field(None, description="Amount of the event row in KRW: an order LINE total on "
+                                 "order_complete, the cart total on checkout_start, the order total on order_cancel.")
+    order_total: Range | None = Field(None, description="order_complete only: total of the whole order (sum of its "
+                                      "lines) in KRW, e.g. 'ordered 100,000 won or more at once'.")
     price: Range | None = Field(None, description="Unit price in KRW.")
     quantity: Range | None = Field(None, description="Product quantity.")
 
@@ -110,6 +113,7 @@ FILTER_COLUMNS: dict[str, str] = {
     "tracking_id": "tracking_id", "order_id": "order_id", "page_url_contains": "page_url",
     "utm_source": "utm_source", "utm_medium": "utm_medium", "utm_campaign": "utm_campaign",
     "device_type": "device_type", "amount": "amount", "price": "price", "quantity": "product_quantity",
+    "order_total": "amount",
 }
 # Columns every event row has (session attribution), whatever its type.
 COMMON_COLUMNS = frozenset({"utm_source", "utm_medium", "utm_campaign", "device_type"})
@@ -118,7 +122,8 @@ COMMON_COLUMNS = frozenset({"utm_source", "utm_medium", "utm_campaign", "device_
 class Count(_Model):
     """How many matching events a visitor must have. Default: at least once.
 
-    Counts are over visitors who did the event at least once; "never" is a Not node.
+    Counts are over visitors who did the event at least once; "never" is a Not node. For
+    order_complete the count is of distinct orders (an order has one event per line).
     """
     op: Literal[">=", "<=", "=", "between"] = Field(">=", description="Comparator.")
     value: int = Field(1, ge=1, description="Count (>= 1). For 'between' the lower bound.")
@@ -189,6 +194,8 @@ class EventStep(_Model):
 
 
 def _check_filters(event: str, filters: EventFilters) -> None:
+    if filters.order_total is not None and event != "order_complete":
+        raise ValueError(f"order_total is only for order_complete, not {event} / 주문 합계 금액은 주문 완료에만 씁니다")
     carried = set(event_fields(event)) | COMMON_COLUMNS
     for name, value in filters:
         if value is not None and FILTER_COLUMNS[name] not in carried:

@@ -64,16 +64,16 @@ _EVENTS: list[tuple[str, str]] = [
     (r"로그인\w*|log(?:ged|s)?\s*in|logins?", "login"),
     (r"(?:웹\s*)?푸시\s*(?:알림)?\s*(?:을|를)?\s*구독\w*|알림\s*구독\w*|구독\w*|subscri\w*(?:\s+to\s+(?:web\s+)?push(?:\s+notifications?)?)?|push\s+subscri\w*", "push_subscribe"),
     (r"(?:메시지|캠페인|문자|푸시|알림)\s*(?:을|를)?\s*(?:클릭\w*|누른|눌렀\w*)|클릭\w*|click\w*(?:\s+(?:on\s+)?(?:a|the|our|any)?\s*(?:messages?|campaigns?|push(?:es)?|notifications?|links?))?", "message_click"),
-    (r"조회\w*|열람\w*|(?<![가-힣])(?:본|봤\w*|보고|보았\w*|보는|보신)(?![가-힣])|방문\w*|들어온|들어간|접속\w*|"
+    (r"조회\w*|열람\w*|(?<![가-힣])(?:본|봤\w*|보고|보았\w*|보는|보신)(?![가-힣])|방문\w*|들어온|들어간|들어와\w*|유입\w*|접속\w*|"
      r"view\w*|saw|seen|see|visit\w*|looked\s+at|landed", "view"),
 ]
 _EVENT_RX = [(re.compile(p), e) for p, e in _EVENTS]
 
 _OBJECTS = [
     (re.compile(r"메인\s*(?:페이지|화면)?|홈\s*(?:페이지|화면)?|첫\s*화면|main\s*page|home\s*page|homepage|main|home"), "main_view"),
-    (re.compile(r"카테고리|category|categories"), "category_view"),
-    (re.compile(r"상품|제품|products?|items?"), "product_view"),
-    (re.compile(r"게시글|게시판|board|posts?|articles?"), "board_view"),
+    (re.compile(r"카테고리\s*(?:페이지|화면|목록)?|category\s*pages?|category|categories"), "category_view"),
+    (re.compile(r"(?:상품|제품)\s*(?:상세\s*)?(?:페이지|화면)?|product\s*(?:detail\s*)?pages?|products?|items?"), "product_view"),
+    (re.compile(r"게시글|게시판|(?<![가-힣])글(?![가-힣])|글(?=을|이)|board|posts?|articles?"), "board_view"),
     (re.compile(r"페이지|pages?"), "page_view"),
 ]
 
@@ -87,6 +87,17 @@ _ENTITIES = [
     ("board_id", re.compile(r"게시판\s*(?:번호|id)?\s*#?" + _LIST + r"\s*번?|(\d+)\s*번\s*게시판|board\s*(?:id|#)?\s*#?" + _LIST)),
     ("article_id", re.compile(r"게시글\s*(?:번호|id)?\s*#?" + _LIST + r"\s*번?|(?:article|post)\s*(?:id|#)?\s*#?" + _LIST)),
 ]
+# Visit context recorded on every event of a visit: device and where the visit came from.
+_DEVICE = [(re.compile(r"모바일|휴대폰|스마트폰|핸드폰|\bmobile\b|\bphones?\b"), "mobile"),
+           (re.compile(r"\bpc\b|데스크톱|데스크탑|컴퓨터|\bdesktop\b"), "desktop"),
+           (re.compile(r"태블릿|\btablets?\b"), "tablet")]
+_SOURCE = [(re.compile(r"인스타그램|인스타|\binstagram\b"), "instagram"),
+           (re.compile(r"카카오톡|카카오|카톡|\bkakao(?:talk)?\b"), "kakao"),
+           (re.compile(r"네이버|\bnaver\b"), "naver")]
+_UTM_CAMPAIGN = re.compile(r"([a-z0-9][a-z0-9_-]{1,40})\s*캠페인\s*(?=으로|을\s*통해|를\s*통해|에서|로)|"
+                           r"\b(?:utm_campaign|campaign)\s+([a-z0-9][a-z0-9_-]{1,40})\b(?!\s*(?:messages?|clicks?))")
+_TRACKING = re.compile(r"([a-z0-9][a-z0-9_-]{0,40}[-_0-9][a-z0-9_-]*)\s*(?=(?:메시지|문자|푸시|알림|캠페인|messages?|campaigns?)\s*"
+                       r"(?:을|를)?\s*(?:클릭|누른|눌렀|clicks?))|(?:clicked|clicks?\s+(?:on\s+)?)\s*(?:message|campaign)\s+([a-z0-9][a-z0-9_-]{1,40})")
 _NOT_KEYWORD = re.compile(r"keywords?|terms?|queries|words?|items?|products?|anything|something|검색어|키워드")
 _QUOTED = re.compile(r"[\"'“”‘’「『]([^\"'“”‘’」』]{1,60})[\"'“”‘’」』]")
 _KEYWORD_BEFORE = re.compile(r"([가-힣a-z0-9]{1,20}?)\s*(?:을|를|이라고|라고|로)?\s*(?=검색)")
@@ -154,7 +165,7 @@ _FILLER = set("""
 중 중에 중에서 의 은 는 이 가 을 를 에 에서 으로 로 도 만 과 와 및 그리고 하지만 지만 는데 인데 까지 부터 동안 기간 사이 간 몇 명 수 건 개 번 회 얼마 얼마나 얼마야 얼마인가요
 인가요 인가 이야 야 지 요 라고 이라고 이라는 라는 있는 있나요 있어 된 되는 됐 총 전체 모든 모두의 각 기준 기준으로 데이터 수치 값 정도 대략 약 좀 혹시 그 이번 지난 최근 일 뽑기 구해줘 구해 계산해줘 계산
 분 분들 들 이상인 이하인 이상 이하 했는지 하였는지 했나요 했어 했나 였나 인지 인지요 되나요 되나 될까 볼까 싶어 싶다 궁금해 궁금 궁금합니다 확인 확인해줘 어떻게 되나요 됩니까 입니까 습니까 니까
-a an the of in on for to from but however yet 것 거 during over at by with and or who which that those people users visitors customers shoppers members list show me give tell get find
+a an the of in on for to from but however yet 것 거 we our us get got did received have had has been during over at by with and or who which that those people users visitors customers shoppers members list show me give tell get find
 all any what is are was were did do does have has had how many much number count please uuid uuids ids id their them they it its
 whose each per total overall between since within time times period days day anything something
 """.split())
@@ -216,9 +227,16 @@ class _Parser:
 
     def finditer_free(self, rx: re.Pattern, a: int = 0, b: int | None = None):
         b = len(self.t) if b is None else b
-        for m in rx.finditer(self.t, a, b):
+        pos = a
+        while pos <= b:
+            m = rx.search(self.t, pos, b)
+            if not m:
+                return
             if m.end() > m.start() and self.free(*m.span()):
                 yield m
+                pos = m.end()
+            else:  # overlaps a word already read: try again one character later
+                pos = m.start() + 1
 
     # ------------------------------------------------------------------------------------------
     def run(self) -> ir.Query:
@@ -248,6 +266,7 @@ class _Parser:
         for _, span in windows:
             self.use(*span)
 
+        self.take(re.compile(r"한\s*번에|한꺼번에|한\s*주문에|\bat\s+once\b|\bin\s+(?:a\s+)?single\s+order\b|\bin\s+one\s+order\b"))
         within = self.take_within()
         group_by = self.group_by = self.take_groups()
         top = self.take_top()
@@ -259,10 +278,23 @@ class _Parser:
         times = self.take(_COUNT_OF_EVENTS)
         self.literals = self.take_literals()
         mentions = self.take_events()
-        for m in mentions:  # "조회수", "검색 횟수": the event word carries the count-of-events marker
-            if re.search(r"(?:수|횟수|건수)$", self.t[m.span[0]:m.span[1]]) and m.event not in ("revenue", "aov"):
+        for m in mentions:  # "조회수", "회원가입 수": the event word carries the count-of-events marker
+            if m.event in ("revenue", "aov"):
+                continue
+            if re.search(r"(?:수|횟수|건수)$", self.t[m.span[0]:m.span[1]]):
+                times = times or True
+            x = re.compile(r"\s*(?:수|횟수|건수)(?![가-힣])").match(self.t, m.span[1])
+            if x and self.free(*x.span()):
+                self.use(*x.span())
                 times = times or True
         self.attach(mentions)
+        seen, unique = set(), []
+        for m in mentions:  # "캠페인으로 들어온 방문자": two words for the same visit
+            key = (m.event, repr(sorted(m.filters.items())), repr(m.count), m.negated)
+            if key not in seen or m.event in ("revenue", "aov"):
+                seen.add(key)
+                unique.append(m)
+        mentions = unique
         amount_metrics = [m for m in mentions if m.event in ("revenue", "aov")]
         self.metric_filters = dict(amount_metrics[0].filters) if amount_metrics else {}
         events = [m for m in mentions if m.event not in ("revenue", "aov")]
@@ -355,10 +387,27 @@ class _Parser:
     def take_literals(self) -> list[tuple[str, str, int]]:
         """Quoted values and "X가 들어간 검색어" first: a quoted '장바구니' is a keyword, not an event."""
         out = []
-        for rx, key in ((_CONTAINS, "keyword_contains"), (_QUOTED, "quoted")):
+        for rx, key in ((_CONTAINS, "keyword_contains"), (_QUOTED, "quoted"), (_TRACKING, "tracking")):
             for x in self.finditer_free(rx):
-                out.append((key, next(g for g in x.groups() if g).strip(), x.start()))
+                g = 1 if x.group(1) else 2
+                out.append((key, x.group(g).strip(), x.start()))
+                self.use(*x.span(g))
+        out.sort(key=lambda o: o[2])
+        self.context: dict = {}
+        for rx, device in _DEVICE:
+            x = next(self.finditer_free(rx), None)
+            if x:
+                self.context.setdefault("device_type", []).append(device)
                 self.use(*x.span())
+        for rx, source in _SOURCE:
+            x = next(self.finditer_free(rx), None)
+            if x:
+                self.context.setdefault("utm_source", []).append(source)
+                self.use(*x.span())
+        x = next(self.finditer_free(_UTM_CAMPAIGN), None)
+        if x:
+            self.context["utm_campaign"] = [x.group(1) or x.group(2)]
+            self.use(*x.span())
         return out
 
     def take_events(self) -> list[Mention]:
@@ -408,11 +457,16 @@ class _Parser:
             self.negation(m, pre, post)
             for region in regions:
                 self.entities(m, region)
+            for region in regions[:1]:
+                self.bare_object(m, region)
             for region in regions:
                 if m.count is None:
                     m.count = self.counts(region)
             if m.event == "view":
                 self.resolve_view(m, pre, post)
+            if not m.negated:  # "모바일에서 구매한", "인스타그램으로 들어와서 본": the visit's context
+                for k, v in self.context.items():
+                    m.filters.setdefault(k, v)
         # an id named once, before several verbs ("상품 3을 보고 담은") belongs to the first only;
         # nothing more to do: entities are consumed as they are read.
 
@@ -450,8 +504,11 @@ class _Parser:
                 self.use(*x.span())
                 m.obj_span = m.obj_span or x.span()
                 break
-        if m.event in ("search", "message_click") and self.literals and not {"keyword", "keyword_contains", "tracking_id"} & set(m.filters):
-            key, val, _ = self.literals.pop(0)
+        wanted = {"search": ("quoted", "keyword_contains"), "message_click": ("quoted", "tracking")}.get(m.event, ())
+        lit = next((x for x in self.literals if x[0] in wanted), None)
+        if lit and not {"keyword", "keyword_contains", "tracking_id"} & set(m.filters):
+            self.literals.remove(lit)
+            key, val, _ = lit
             if m.event == "message_click":
                 m.filters["tracking_id"] = [val]
             elif key == "keyword_contains":
@@ -469,10 +526,18 @@ class _Parser:
                     if x and x[1] not in _FILLER and not x[1].isdigit() and not _NOT_KEYWORD.fullmatch(x[1]):
                         m.filters["keyword"] = [x[1]]
                         self.use(*x.span())
-        if m.event in ("order_complete", "checkout_start", "order_cancel", "revenue", "aov") and "amount" not in m.filters:
+        if m.event in ("order_complete", "checkout_start", "order_cancel", "revenue", "aov") and not {"amount", "order_total"} & set(m.filters):
             x = next(self.finditer_free(_AMOUNT, a, b), None)
             if x:
-                m.filters["amount"] = _amount(x)
+                # "10만원 이상 구매한": the order's total, not one line of it
+                m.filters["order_total" if m.event == "order_complete" else "amount"] = _amount(x)
+                self.use(*x.span())
+
+    def bare_object(self, m: Mention, region) -> None:
+        """'장바구니에서 상품을 뺀': a plain 상품 adds nothing to an event that is about products."""
+        if m.event in ("cart_add", "cart_remove", "wishlist_add", "order_complete", "review_write"):
+            x = next(self.finditer_free(re.compile(r"(?:상품|제품|products?|items?|something|anything)(?!\s*\d)"), *region), None)
+            if x and _word_ok(self.t, *x.span()):
                 self.use(*x.span())
 
     def counts(self, region) -> ir.Count | None:
@@ -496,10 +561,15 @@ class _Parser:
         elif "board_id" in m.filters or "article_id" in m.filters:
             m.event = "board_view"
         if m.event != "view":
+            for rx, ev in _OBJECTS:  # "4번 게시판 글을 본": the noun after the id is the same object
+                if ev == m.event:
+                    x = next(self.finditer_free(rx, max(pre[0], m.span[0] - 8), m.span[0]), None)
+                    if x:
+                        self.use(*x.span())
             return
         # the object: before the verb (상품을 본) or the head noun right after it (본 상품)
         a, b = m.span
-        visit = bool(re.match(r"방문|접속|들어|visit|landed", self.t[a:b]))
+        visit = bool(re.match(r"방문|접속|들어|유입|visit|landed|came", self.t[a:b]))
         near = [(max(pre[0], a - 16), a)]
         if not visit:  # "메인 방문자" names its page before; after 방문자 comes another clause
             near.append((b, min(post[1], b + 20)))
@@ -537,7 +607,8 @@ class _Parser:
     # --- building the IR -----------------------------------------------------------------------
     def condition(self, m: Mention) -> ir.EventCondition:
         if m.event == "visit":
-            return ir.EventCondition(event="session_start")
+            return ir.EventCondition(event="session_start", filters=ir.EventFilters(**m.filters),
+                                     count=m.count or ir.Count())
         return ir.EventCondition(event=m.event, filters=ir.EventFilters(**m.filters),
                                  count=m.count or ir.Count())
 
@@ -580,7 +651,8 @@ class _Parser:
     def count_visitors(self, window, events, seq, within) -> ir.Query:
         if len(events) == 1 and not events[0].negated and events[0].count is None:
             m = events[0]
-            step = None if m.event == "visit" else ir.EventStep(event=m.event, filters=ir.EventFilters(**m.filters))
+            step = None if m.event == "visit" and not m.filters else ir.EventStep(
+                event="session_start" if m.event == "visit" else m.event, filters=ir.EventFilters(**m.filters))
             return ir.Query(kind="B", window=window, aggregate=ir.Aggregate(metric="visitors", event=step))
         pop = self.tree(events, seq, within) if events else None
         return ir.Query(kind="B", window=window, audience=pop, aggregate=ir.Aggregate(metric="visitors"))

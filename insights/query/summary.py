@@ -89,12 +89,13 @@ def _obj(event: str, f: ir.EventFilters) -> str:
 
 
 def _amount(f: ir.EventFilters) -> str:
-    if not f.amount:
+    r = f.order_total or f.amount
+    if r is None:
         return ""
-    r = f.amount
+    lead = "주문 합계 " if f.order_total else ""
     if r.gte is not None and r.lte is not None:
-        return f"{r.gte:,}~{r.lte:,}원 "
-    return f"{r.gte:,}원 이상 " if r.gte is not None else f"{r.lte:,}원 이하 "
+        return f"{lead}{r.gte:,}~{r.lte:,}원 "
+    return f"{lead}{r.gte:,}원 이상 " if r.gte is not None else f"{lead}{r.lte:,}원 이하 "
 
 
 def _count(c: ir.Count | None) -> str:

@@ -16,7 +16,7 @@ FIELD = ir.FILTER_COLUMNS
 
 def _match(row: dict, f: ir.EventFilters) -> bool:
     for name, value in f:
-        if value is None:
+        if value is None or name == "order_total":
             continue
         v = row.get(FIELD[name])
         if isinstance(value, list):
@@ -50,8 +50,18 @@ class Reference:
     def node(self, n) -> set:
         if isinstance(n, ir.EventCondition):
             code = ir.event_code(n.event)
-            counts = Counter(r["uuid"] for r in self.rows
-                             if r["event_type"] == code and self.in_window(r, n.window) and _match(r, n.filters))
+            hits = [r for r in self.rows
+                    if r["event_type"] == code and self.in_window(r, n.window) and _match(r, n.filters)]
+            if n.event == "order_complete":  # orders, not lines; totals over an order's lines
+                totals = Counter()
+                for r in hits:
+                    totals[(r["uuid"], r["order_id"])] += r["amount"] or 0
+                t = n.filters.order_total
+                keep = [k for k, v in totals.items()
+                        if t is None or ((t.gte is None or v >= t.gte) and (t.lte is None or v <= t.lte))]
+                counts = Counter(u for u, _ in keep)
+            else:
+                counts = Counter(r["uuid"] for r in hits)
             c = n.count
             ok = {">=": lambda k: k >= c.value, "<=": lambda k: k <= c.value, "=": lambda k: k == c.value,
                   "between": lambda k: c.value <= k <= (c.value2 or 0)}[c.op]

@@ -135,3 +135,12 @@ def test_other_engine_errors_are_not_swallowed():
 
     with pytest.raises(KeyError):
         answer("q", client_id=SHOP, timezone=TZ, today=TODAY, engine=Bug(), run=lambda s, p: None)
+
+
+def test_orders_are_counted_whole_not_by_line(shop_data, run):
+    # visitor 3: one order of two lines (30,000 + 10,000); visitor 4: 20,000; visitor 5: 50,000
+    a = ask("8월 1일부터 8일까지 한 번에 4만원 이상 주문한 고객", run)
+    assert {r[0] for r in a.rows} == {visitor(3, SHOP), visitor(5, SHOP)}
+    assert a.summary.startswith("2025-08-01~2025-08-08 주문 합계 40,000원 이상 구매한 방문자는 2명")
+    a = ask("8월 1일부터 8일까지 2번 이상 주문한 고객", run)
+    assert a.rows == [] and a.kind == "A"
