@@ -11,7 +11,7 @@ import logging
 import time
 import uuid as uuid_mod
 from dataclasses import asdict, is_dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +36,8 @@ RESULT_CAP = 100_000
 RUN_INLINE_ROWS = 1_000
 
 
+# A "running" run older than this was orphaned by a dead worker (queries stop after 20 s).
+STALE_RUN = timedelta(minutes=10)
 # Large audiences kept whole in ClickHouse per saved query (older ones are dropped).
 KEPT_RESULT_TABLES = 3
 
@@ -571,7 +573,11 @@ def query_run_execute(*, run_id: int) -> QueryRun:
     with transaction.atomic():
         run = (QueryRun.objects.select_for_update(of=("self",))
                .select_related("saved_query", "client", "requested_by").get(pk=run_id))
-        if run.status != QueryRun.Status.QUEUED:
+        # A run left "running" by a worker that died mid-query is redelivered (acks_late); ClickHouse
+        # stops any query long before STALE_RUN, so an older "running" run can safely start over.
+        stale = (run.status == QueryRun.Status.RUNNING and run.started_at is not None
+                 and run.started_at < dj_timezone.now() - STALE_RUN)
+        if run.status != QueryRun.Status.QUEUED and not stale:
             return run
         run.status, run.started_at, run.progress = QueryRun.Status.RUNNING, dj_timezone.now(), 10
         run.save(update_fields=["status", "started_at", "progress"])

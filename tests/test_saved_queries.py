@@ -144,6 +144,21 @@ def test_run_succeeds_with_result_history_and_audit(shop, marketer):
     assert AuditEntry.objects.filter(action="query.run").count() == 1
 
 
+def test_run_orphaned_by_a_dead_worker_is_picked_up_again(shop):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    product_viewers(shop, 1, day=services.client_today(shop))
+    sq = services.saved_query_create(client=shop, name="고아 실행", ir=viewers_ir())
+    run = services.query_run_start(saved_query=sq, enqueue=False)
+    QueryRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now() - timedelta(seconds=30))
+    assert services.query_run_execute(run_id=run.pk).status == "running"  # maybe still going: leave it
+    QueryRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - timedelta(hours=1))
+    done = services.query_run_execute(run_id=run.pk)
+    assert done.status == "succeeded" and done.row_count == 1
+
+
 def test_large_audience_is_kept_in_a_clickhouse_table_and_paged_from_it(login, marketer, shop, settings,
                                                                       django_capture_on_commit_callbacks):
     settings.INSIGHTS_RUN_INLINE_ROWS = 4
