@@ -98,12 +98,24 @@ def test_phone_numbers_become_a_keyed_hash():
     assert phone_hash("01012345678", b"other key" * 4) != rec["phone_number"]
 
 
-def test_generated_event_ids_are_time_ordered():
-    ids = [uuid7(NOW + timedelta(microseconds=i * 300)) for i in range(50)]
-    assert ids == sorted(ids, key=lambda u: u.bytes) and len(set(ids)) == 50
-    assert all(u.version == 7 for u in ids)
+def test_stored_event_ids_are_compact_time_ordered_and_stable_for_a_resend():
+    times = [(NOW + timedelta(microseconds=i * 300)).isoformat() for i in range(50)]
+    ids = [check(ev(created_at=t))["event_id"] for t in times]
+    assert ids == sorted(ids) and len(set(ids)) == 50
+    assert all(uuid.UUID(i).version == 8 for i in ids)
     supplied = str(uuid.uuid4())
-    assert check(ev(event_id=supplied))["event_id"] == supplied
+    first = check(ev(event_id=supplied, created_at=times[0]))["event_id"]
+    # The SDK's id is folded into the stored id: a resend maps to the same id, another shop not.
+    assert first == check(ev(event_id=supplied, created_at=times[0]))["event_id"]
+    assert first != normalize(8, ev(event_id=supplied, created_at=times[0]), now=NOW, key=KEY)["event_id"]
+    assert first != check(ev(event_id=str(uuid.uuid4()), created_at=times[0]))["event_id"]
+    # An id that is already in the stored layout (re-import of an export) is kept as is.
+    assert check(ev(event_id=first, created_at=times[0]))["event_id"] == first
+    # Events of one request without a time get distinct, ordered times and ids.
+    batch = [check(ev(), seq=i) for i in range(5)]
+    assert [r["created_at"] for r in batch] == sorted({r["created_at"] for r in batch})
+    assert len({r["event_id"] for r in batch}) == 5
+    assert uuid7(NOW).version == 7
 
 
 @pytest.mark.django_db

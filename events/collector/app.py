@@ -38,7 +38,8 @@ Response ``201``::
     {"uuid": "<visitor uuid>", "session_id": "<uuid>", "event_id": "<uuid>"}
 
 ``uuid`` is stable for (client, device_id): uuid5 of both, so a returning browser keeps its
-identity. ``session_id`` is new on every call. The call also records the visit's
+identity. ``session_id`` is new on every call (a time-ordered UUID; send it with every event of
+the visit). The call also records the visit's
 ``session_start`` event (code 1, with page_url/referrer/utm_* from the body) whose id is
 ``event_id``: the SDK must NOT send code 1 itself.
 
@@ -55,9 +56,15 @@ fields are the ``event`` table's columns:
 - ``event_type`` (required): a catalog code (int) or its name (``"product_view_start"``);
   see ``GET /api/v1/event-types`` for codes and each type's required fields.
 - ``uuid`` (required): the visitor uuid from /sessions.  ``session_id``: UUID, optional.
-- ``event_id``: UUID, optional but the SDK SHOULD send one per event (uuid4) and reuse it on
-  retries: it is the deduplication key, so a resent event is counted once.
-- ``created_at``: ISO 8601, optional (server time when absent; UTC when it has no offset);
+- ``event_id``: UUID, optional but the SDK SHOULD send one per event (any UUID, e.g.
+  crypto.randomUUID()) and reuse it on retries together with the same ``created_at``: a resent
+  event is then counted once. The stored ``event.event_id`` is a compact time-ordered id derived
+  from (client, created_at, the SDK's id) -- see events/ingest/rows.py -- not the SDK's value.
+  An event resent WITHOUT created_at gets the server's time on each attempt and counts as new,
+  so the SDK must keep the created_at it first sent (correct it by the server offset if the
+  device clock is off rather than dropping it).
+- ``created_at``: ISO 8601 or epoch milliseconds, optional (server time when absent; UTC when
+  an ISO string has no offset);
   must be at most 5 minutes in the future and at most 7 days old (history goes through
   ``manage.py import_events``). Sending it also makes retries of the same event identical.
 - strings (<= 512 chars; numbers are accepted and turned into strings): order_id, tracking_id,
@@ -109,7 +116,7 @@ if not django_apps.ready:  # run standalone (uvicorn events.collector.app:app)
 from django.conf import settings  # noqa: E402
 
 from events.ingest.buffer import APPEND_LUA, BufferUnavailable, stream_key  # noqa: E402
-from events.ingest.rows import EventInvalid, normalize  # noqa: E402
+from events.ingest.rows import EventInvalid, new_session_id, normalize  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -462,7 +469,7 @@ class Collector:
         if errors:
             raise HTTPError(400, "invalid_request", errors=errors)
         visitor = str(uuidlib.uuid5(VISITOR_NAMESPACE, f"{client.id}:{device_id}"))
-        session_id = str(uuidlib.uuid4())
+        session_id = new_session_id()
         event = {k: v for k, v in data.items() if k not in ("client_id", "device_id", "ingest_key")}
         event.update(event_type=1, uuid=visitor, session_id=session_id)
         try:
@@ -492,7 +499,7 @@ class Collector:
         now = datetime.now(timezone.utc)
         for i, event in enumerate(events):
             try:
-                records.append(normalize(client.id, event, now=now, defaults=defaults))
+                records.append(normalize(client.id, event, now=now, defaults=defaults, seq=i))
             except EventInvalid as exc:
                 errors.append({"index": i, "field": exc.field, "message": exc.message})
         if errors:
