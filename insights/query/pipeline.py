@@ -112,7 +112,10 @@ def answer_query(q: ir.Query, *, client_id: int, timezone: str, today: date, run
     truncated = False
     if q.kind == "A" and len(rows) > limit:
         rows, truncated = rows[:limit], True
-    summary = summarize(q, compiled, list(res.columns), rows, truncated=truncated)
+    try:
+        summary = summarize(q, compiled, list(res.columns), rows, truncated=truncated)
+    except Exception:  # a sentence we cannot phrase must not cost the user the answer itself
+        summary = f"{compiled.window.label or compiled.window.dates_text()} 결과 {len(rows):,}행입니다."
     return Answer(kind=q.kind, sql=compiled.sql, params=compiled.params, columns=list(res.columns), rows=rows,
                   window=compiled.window, summary=summary, ir=q.model_dump(mode="json", exclude_none=True),
                   truncated=truncated, engine=engine, elapsed_ms=(time.perf_counter() - started) * 1000,

@@ -88,6 +88,22 @@ def _obj(event: str, f: ir.EventFilters) -> str:
     return " ".join(parts)
 
 
+_DEVICE_KO = {"mobile": "모바일", "desktop": "PC", "tablet": "태블릿"}
+
+
+def _context(f: ir.EventFilters) -> str:
+    """Where the visit came from and on what device: '모바일에서 instagram 유입으로 '."""
+    out = ""
+    if f.device_type:
+        out += "·".join(_DEVICE_KO.get(d, d) for d in f.device_type) + "에서 "
+    src = [*(f.utm_source or []), *(f"{c} 캠페인" for c in (f.utm_campaign or [])), *(f.utm_medium or [])]
+    if src:
+        out += "·".join(src) + " 유입으로 "
+    if f.page_url_contains:
+        out += f"주소에 '{f.page_url_contains}'가 들어간 "
+    return out
+
+
 def _amount(f: ir.EventFilters) -> str:
     r = f.order_total or f.amount
     if r is None:
@@ -112,6 +128,7 @@ def _phrase(event: str, f: ir.EventFilters, count: ir.Count | None, form: str, n
     obj = tmpl.format(obj=_obj(event, f)).strip()
     if obj and not obj.endswith(("에", "에서")):
         obj = josa(obj, "을/를")
+    obj = (_context(f) + obj).strip()
     pre = " ".join(x for x in (obj, _amount(f).strip(), _count(count).strip()) if x)
     if negated:
         verb = stem + ("하지 " if hada else "지 ") + {"rel": "않은", "conn": "않고", "past": "않았습니다", "or": "않았거나"}[form]
@@ -246,8 +263,8 @@ def _metric_label(a: ir.Aggregate) -> tuple[str, str]:
     if ev is not None:
         noun = _NOUN[ev.event]
         if not ev.filters.is_empty():
-            what = _obj(ev.event, ev.filters) + _amount(ev.filters).rstrip() + " "
-            if what.split()[0] == noun.split()[0]:  # "카테고리 5 조회", not "카테고리 5 카테고리 조회"
+            what = (_context(ev.filters) + _obj(ev.event, ev.filters) + " " + _amount(ev.filters)).strip() + " "
+            if what.split() and what.split()[0] == noun.split()[0]:  # "카테고리 5 조회", not "카테고리 5 카테고리 조회"
                 noun = noun.split()[-1]
     if a.metric == "events":
         return (f"{what}{noun} 수" if ev else "이벤트 수"), "회"
