@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import http.server
-import os
 import socket
 import threading
 import time
@@ -29,8 +28,6 @@ from tests.factories import make_client
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 STOREFRONT = Path(__file__).resolve().parent.parent / "fixtures" / "storefront"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def _free_socket() -> socket.socket:
@@ -158,20 +155,11 @@ def shop_client(untitle_server, storefront):
 
 
 @pytest.fixture
-def browser():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop here
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-                               args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
 def page(browser):
+    """A shopper's tab (tests/browser/conftest.py's Chromium); unlike that file's ``page`` it
+    needs no live server: the shop and UNTITLE run on their own ports here."""
     context = browser.new_context(locale="ko-KR")
+    context.set_default_timeout(15_000)
     pg = context.new_page()
     pg.errors = []
     pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
