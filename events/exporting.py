@@ -4,6 +4,10 @@ The seed's "RAW data" promise: owners and marketers take their own data with the
 per local day keeps memory bounded and lets rows come out in time order without sorting the
 whole range at once; ``client_id`` is always a bound parameter. Every export is audited.
 
+Cost, measured on chDB (a 330k-events-a-day shop, busy 2-core machine): about 3-5 s per day of
+CSV (~230 bytes an event). Time order is what people expect of a raw log; it costs a sort per
+day, 3-4x the time of reading in the table's own (event_type, created_at) order.
+
 CSV: a header row, UTF-8, empty cell = NULL, created_at as ISO 8601 UTC
 (``2025-08-01T10:00:00.000000Z``): the file imports back with ``import_events``.
 Parquet: one row group per day with data, ids as strings, created_at a UTC timestamp (µs).
@@ -86,7 +90,7 @@ def _select(fmt: str) -> str:
     cols = ", ".join(f"toString({c}) AS {c}" if c in _UUIDS and fmt == "parquet" else c for c in EXPORT_COLUMNS)
     return (f"SELECT {cols} FROM event WHERE client_id = {{cid:Int32}}"
             " AND created_at >= {lo:DateTime64(6, 'UTC')} AND created_at < {hi:DateTime64(6, 'UTC')}"
-            " ORDER BY created_at, event_type")
+            " ORDER BY created_at, event_type, event_id")
 
 
 def _day_queries(req: ExportRequest) -> Iterator[tuple[str, dict]]:
