@@ -22,7 +22,7 @@ from events import catalog
 from . import ir
 from .window import ResolvedWindow, resolve
 
-START_CODES: tuple[int, ...] = tuple(e.code for e in catalog.EVENT_TYPES if e.code not in catalog.END_CODES)
+START_CODES = ir.START_CODES
 TAIL_SETTINGS = "SETTINGS join_use_nulls = 1"
 
 
@@ -121,7 +121,9 @@ class _Builder:
     def step_predicate(self, step: ir.EventStep) -> str:
         if step.filters.order_total is not None:
             raise CompileError("주문 합계 금액 조건은 방문자 조건에서만 쓸 수 있습니다")
-        parts = [f"event_type = {ir.event_code(step.event)}"] + self.filters_sql(step.filters)
+        codes = ir.event_codes(step.event)
+        parts = [f"event_type = {codes[0]}" if len(codes) == 1 else f"event_type IN ({', '.join(map(str, codes))})"]
+        parts += self.filters_sql(step.filters)
         return " AND ".join(parts)
 
     # --- per-visitor nodes -> CTE of distinct uuid -----------------------------------------
@@ -151,7 +153,7 @@ class _Builder:
         raise CompileError(f"알 수 없는 조건 형식입니다: {type(n).__name__}")
 
     def event_condition(self, c: ir.EventCondition) -> str:
-        where = self.head((ir.event_code(c.event),), c.window) + self.filters_sql(c.filters)
+        where = self.head(ir.event_codes(c.event), c.window) + self.filters_sql(c.filters)
         sql = "SELECT uuid FROM event WHERE " + " AND ".join(where)
         cnt = c.count
         counted = "count()"
@@ -176,7 +178,7 @@ class _Builder:
         return self.cte("c", f"{sql} GROUP BY uuid HAVING {having}")
 
     def sequence(self, s: ir.SequenceCondition) -> str:
-        codes = tuple(sorted({ir.event_code(st.event) for st in s.steps}))
+        codes = tuple(sorted({c for st in s.steps for c in ir.event_codes(st.event)}))
         w = s.window
         rw = resolve(w, today=self.today, tz=self.tz) if w else self.window
         seconds = s.within.seconds() if s.within else int((rw.end_utc - rw.start_utc).total_seconds())
@@ -272,7 +274,7 @@ def _aggregate(b: _Builder, q: ir.Query, limit: int) -> str:
     if a.metric in ("orders", "revenue", "aov"):
         step = step or ir.EventStep(event="order_complete")
     if step is not None:
-        codes = (ir.event_code(step.event),)
+        codes = ir.event_codes(step.event)
         where = b.head(codes) + b.filters_sql(step.filters)
     elif a.metric == "events" or "event_type" in a.group_by:
         where = b.head(START_CODES)  # views count once: *_end rows are never events
@@ -326,7 +328,7 @@ def _ratio(b: _Builder, a: ir.Aggregate, pop: str | None) -> str:
 
 def _funnel(b: _Builder, a: ir.Aggregate, pop: str | None) -> str:
     steps = a.steps
-    codes = tuple(sorted({ir.event_code(s.event) for s in steps}))
+    codes = tuple(sorted({c for s in steps for c in ir.event_codes(s.event)}))
     seconds = a.within.seconds() if a.within else int((b.window.end_utc - b.window.start_utc).total_seconds())
     step_preds = [b.step_predicate(s) for s in steps]
     preds = ", ".join(step_preds)

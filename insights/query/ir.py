@@ -35,20 +35,33 @@ VIEW_PAIRS: dict[str, str] = {
     "board_view": "board_view_start",
     "page_view": "page_view_start",
 }
+# "any_event": any recorded action (views count once), for visit-level filters such as
+# "mobile visitors" or "visitors from instagram" that belong to no particular action.
+ANY_EVENT = "any_event"
+START_CODES: tuple[int, ...] = tuple(e.code for e in catalog.EVENT_TYPES if e.code not in catalog.END_CODES)
 EVENT_NAMES: tuple[str, ...] = tuple(
     [e.name for e in catalog.EVENT_TYPES
      if e.code not in catalog.END_CODES and e.end_code is None]
-    + list(VIEW_PAIRS)
+    + list(VIEW_PAIRS) + [ANY_EVENT]
 )
 EventName = Literal[EVENT_NAMES]  # type: ignore[valid-type]
 
 
+def event_codes(name: str) -> tuple[int, ...]:
+    """The event_type codes a logical event name counts (one, except any_event)."""
+    if name == ANY_EVENT:
+        return START_CODES
+    return (catalog.BY_NAME[VIEW_PAIRS.get(name, name)].code,)
+
+
 def event_code(name: str) -> int:
-    """The one event_type code a logical event name counts."""
+    """The one event_type code of a specific event name."""
     return catalog.BY_NAME[VIEW_PAIRS.get(name, name)].code
 
 
 def event_fields(name: str) -> tuple[str, ...]:
+    if name == ANY_EVENT:
+        return ("page_url",)
     return catalog.BY_NAME[VIEW_PAIRS.get(name, name)].fields
 
 
@@ -207,7 +220,8 @@ class EventCondition(_Model):
     """The visitor did ``event`` (with ``filters`` on the same event) ``count`` times in the window."""
     type: Literal["event"] = "event"
     event: EventName = Field(..., description="Logical event name; views are product_view, main_view, "
-                             "category_view, board_view, page_view (each counts only its start).")
+                             "category_view, board_view, page_view (each counts only its start); any_event "
+                             "= any action, for visit-level filters (device, utm).")
     filters: EventFilters = Field(default_factory=EventFilters)
     count: Count = Field(default_factory=Count, description="Default: at least once.")
     window: Window | None = Field(None, description="Own period for this condition; default: the query's window.")

@@ -606,16 +606,16 @@ class _Parser:
 
     # --- building the IR -----------------------------------------------------------------------
     def condition(self, m: Mention) -> ir.EventCondition:
-        if m.event == "visit":
-            return ir.EventCondition(event="session_start", filters=ir.EventFilters(**m.filters),
-                                     count=m.count or ir.Count())
+        if m.event == "visit":  # "5번 이상 방문": visits are sessions; "모바일 방문자": any action
+            return ir.EventCondition(event="session_start" if m.count else ir.ANY_EVENT,
+                                     filters=ir.EventFilters(**m.filters), count=m.count or ir.Count())
         return ir.EventCondition(event=m.event, filters=ir.EventFilters(**m.filters),
                                  count=m.count or ir.Count())
 
     def step(self, m: Mention) -> ir.EventStep:
         if m.count is not None or m.negated:
             raise _Unclear("단계마다 횟수나 부정을 붙인 퍼널은 지원하지 않습니다.")
-        return ir.EventStep(event="session_start" if m.event == "visit" else m.event,
+        return ir.EventStep(event=ir.ANY_EVENT if m.event == "visit" else m.event,
                             filters=ir.EventFilters(**m.filters))
 
     def tree(self, events: list[Mention], seq, within):
@@ -652,7 +652,7 @@ class _Parser:
         if len(events) == 1 and not events[0].negated and events[0].count is None:
             m = events[0]
             step = None if m.event == "visit" and not m.filters else ir.EventStep(
-                event="session_start" if m.event == "visit" else m.event, filters=ir.EventFilters(**m.filters))
+                event=ir.ANY_EVENT if m.event == "visit" else m.event, filters=ir.EventFilters(**m.filters))
             return ir.Query(kind="B", window=window, aggregate=ir.Aggregate(metric="visitors", event=step))
         pop = self.tree(events, seq, within) if events else None
         return ir.Query(kind="B", window=window, audience=pop, aggregate=ir.Aggregate(metric="visitors"))

@@ -31,6 +31,7 @@ _VERBS: dict[str, tuple[str, str, bool]] = {
     "push_subscribe": ("푸시 알림", "구독", True),
     "message_click": ("{obj}", "클릭", True),
     "session_start": ("", "방문", True),
+    "any_event": ("", "방문", True),
     "scroll": ("", "스크롤", True),
 }
 _NOUN = {
@@ -39,7 +40,7 @@ _NOUN = {
     "cart_remove": "장바구니 삭제", "wishlist_add": "관심상품 담기", "checkout_start": "주문서 작성",
     "order_complete": "구매", "order_cancel": "주문 취소", "search": "검색", "review_write": "리뷰 작성",
     "login": "로그인", "signup": "회원가입", "push_subscribe": "푸시 구독", "message_click": "메시지 클릭",
-    "session_start": "방문", "scroll": "스크롤",
+    "session_start": "방문", "scroll": "스크롤", "any_event": "방문",
 }
 _BY = {"product": "상품별", "category": "카테고리별", "keyword": "검색어별", "event_type": "이벤트별",
        "hour": "시간대별", "day": "일별", "week": "주별"}

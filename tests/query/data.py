@@ -18,12 +18,13 @@ def make_rows(seed: int = 7, visitors: int = 80, base: int = 50_000) -> list[dic
             who = visitor(base + v, client)
             sess = uuid.UUID(int=rnd.getrandbits(128))
             member = f"m{client}_{v}" if rnd.random() < 0.4 else None
+            source = rnd.choice(["", "", "instagram", "kakao"])
             t = start + timedelta(seconds=rnd.randrange(0, 16 * 86400))
             for _ in range(rnd.randint(1, 25)):
                 t += timedelta(seconds=rnd.randint(5, 40_000))
                 code = rnd.choice([1, 31, 82, 82, 82, 21, 20, 41, 41, 42, 51, 61, 62, 63, 71, 73, 92, 101, 102, 10])
                 r = {"event_id": uuid.UUID(int=rnd.getrandbits(128)), "client_id": client, "uuid": who,
-                     "event_type": code, "created_at": t, "session_id": sess}
+                     "event_type": code, "created_at": t, "session_id": sess, "utm_source": source}
                 if code in (82, 41, 42, 51, 73):
                     r["product_id"] = str(rnd.randint(1, 6))
                 if code in (82, 21):

@@ -20,7 +20,7 @@ def _match(row: dict, f: ir.EventFilters) -> bool:
             continue
         v = row.get(FIELD[name])
         if isinstance(value, list):
-            if v is None or str(v) not in value:
+            if v is None or str(v) not in value:  # utm/device default to '' in the table, never NULL
                 return False
         elif isinstance(value, ir.Range):
             if v is None or (value.gte is not None and v < value.gte) or (value.lte is not None and v > value.lte):
@@ -49,9 +49,9 @@ class Reference:
 
     def node(self, n) -> set:
         if isinstance(n, ir.EventCondition):
-            code = ir.event_code(n.event)
+            codes = ir.event_codes(n.event)
             hits = [r for r in self.rows
-                    if r["event_type"] == code and self.in_window(r, n.window) and _match(r, n.filters)]
+                    if r["event_type"] in codes and self.in_window(r, n.window) and _match(r, n.filters)]
             if n.event == "order_complete":  # orders, not lines; totals over an order's lines
                 totals = Counter()
                 for r in hits:
@@ -76,12 +76,12 @@ class Reference:
             out = set()
             for u, rs in by.items():
                 rs.sort(key=lambda r: r["created_at"])
-                starts = [r for r in rs if r["event_type"] == ir.event_code(n.steps[0].event) and _match(r, n.steps[0].filters)]
+                starts = [r for r in rs if r["event_type"] in ir.event_codes(n.steps[0].event) and _match(r, n.steps[0].filters)]
                 for s in starts:
                     t0, i = s["created_at"], 1
                     for r in rs:
                         if i < len(n.steps) and r["created_at"] > t0 and (r["created_at"] - t0).total_seconds() <= limit \
-                                and r["event_type"] == ir.event_code(n.steps[i].event) and _match(r, n.steps[i].filters):
+                                and r["event_type"] in ir.event_codes(n.steps[i].event) and _match(r, n.steps[i].filters):
                             i += 1
                     if i == len(n.steps):
                         out.add(u)

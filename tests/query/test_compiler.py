@@ -59,6 +59,7 @@ AUDIENCES = {
                                                      ir.EventStep(event="order_complete")]),
     "message click": E("message_click", tracking_id=["camp-a"]),
     "page url": E("page_view", page_url_contains="/event/"),
+    "any action on a campaign": E("any_event", {"op": ">=", "value": 3}, utm_source=["instagram"]),
 }
 
 

@@ -142,8 +142,8 @@ CASES = [
     ('지난주 회원가입 수', {"kind": "B", "window": {"type": "named", "name": "last_week"}, "aggregate": {"metric": "events", "event": {"event": "signup"}}}),
     ('How many orders did we get yesterday?', {"kind": "B", "window": {"type": "named", "name": "yesterday"}, "aggregate": {"metric": "orders"}}),
     ('최근 7일 리뷰 작성 수', {"kind": "B", "window": {"type": "last_n", "n": 7, "unit": "day"}, "aggregate": {"metric": "events", "event": {"event": "review_write"}}}),
-    ('지난달 summer_sale 캠페인으로 들어온 방문자 수', {"kind": "B", "window": {"type": "named", "name": "last_month"}, "aggregate": {"metric": "visitors", "event": {"event": "session_start", "filters": {"utm_campaign": ["summer_sale"]}}}}),
-    ('최근 7일 모바일 방문자 수', {"kind": "B", "window": {"type": "last_n", "n": 7, "unit": "day"}, "aggregate": {"metric": "visitors", "event": {"event": "session_start", "filters": {"device_type": ["mobile"]}}}}),
+    ('지난달 summer_sale 캠페인으로 들어온 방문자 수', {"kind": "B", "window": {"type": "named", "name": "last_month"}, "aggregate": {"metric": "visitors", "event": {"event": "any_event", "filters": {"utm_campaign": ["summer_sale"]}}}}),
+    ('최근 7일 모바일 방문자 수', {"kind": "B", "window": {"type": "last_n", "n": 7, "unit": "day"}, "aggregate": {"metric": "visitors", "event": {"event": "any_event", "filters": {"device_type": ["mobile"]}}}}),
     ('8월 5일에 4번 게시판 글을 본 사람', {"kind": "A", "window": {"type": "absolute", "start": "2025-08-05", "end": "2025-08-05"}, "audience": {"event": "board_view", "filters": {"board_id": ["4"]}}}),
 ]
 
