@@ -376,6 +376,12 @@
     if (p.search) push('search', { keyword: p.search, sort_by: param('order_by'), page: param('page') });
     if (p.checkout) push('checkout_start', { amount: orderData() && orderData().total_amount });
     if (p.order) watchOrder(0);
+    // A link in one of our messages carries its delivery's tracking id: that visit is a click.
+    var tid = param('untitle_tid');
+    if (tid && (get('clicks') || []).indexOf(tid) < 0) {
+      set('clicks', (get('clicks') || []).concat([tid]).slice(-20));
+      push('message_click', { tracking_id: tid });
+    }
     // signup needs the new member's id, which Cafe24's front API may tell a moment later.
     if (p.signup) { signupPending = true; if (get('mid')) identify(get('mid'), true); }
   }

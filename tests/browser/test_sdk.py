@@ -169,7 +169,8 @@ def page(browser):
 
 EVENT_COLUMNS = ("event_type, uuid, session_id, product_id, category_id, price, amount, product_quantity, "
                  "product_option_id1, product_option_id2, order_id, keyword, board_id, article_id, "
-                 "login_id, scroll_bucket, page_url, referrer, device_type, event_id, created_at")
+                 "login_id, scroll_bucket, page_url, referrer, device_type, event_id, created_at, "
+                 "utm_source, utm_campaign, tracking_id")
 
 
 def landed(client, since: datetime, *, until=lambda rows: False, timeout: float = 20.0) -> list[dict]:
@@ -201,7 +202,8 @@ def test_shopper_journey_lands_in_clickhouse(page, storefront, shop_client):
     shop = storefront.origin
     page.add_init_script("try { localStorage.setItem('fixture_member', 'member0001') } catch (e) {}")
 
-    page.goto(shop + "/")
+    landing = shop + "/?utm_source=sms&utm_campaign=spring&untitle_tid=T-123"
+    page.goto(landing)
     page.wait_for_function("window.untitle && window.untitle.loaded")
     page.mouse.wheel(0, 5000)
     page.wait_for_timeout(600)  # the SDK waits for scrolling to settle
@@ -236,13 +238,16 @@ def test_shopper_journey_lands_in_clickhouse(page, storefront, shop_client):
     assert len({r["session_id"] for r in rows}) == 1 and rows[0]["session_id"] is not None
     assert got.count(1) == 1
     start = next(r for r in rows if r["event_type"] == 1)
-    assert start["page_url"] == shop + "/"
+    assert start["page_url"] == landing
+    assert (start["utm_source"], start["utm_campaign"]) == ("sms", "spring")
+    # Arriving through a message's link is a click on that message.
+    assert [r["tracking_id"] for r in rows if r["event_type"] == 102] == ["T-123"]
     assert len({r["event_id"] for r in rows}) == len(rows)
 
     assert got.count(31) == 1 and got.count(32) == 1
     scrolls = [r for r in rows if r["event_type"] == 91]
     assert scrolls and max(r["scroll_bucket"] for r in scrolls) == 10
-    assert scrolls[-1]["page_url"] == shop + "/"
+    assert scrolls[-1]["page_url"] == landing
 
     views = [r for r in rows if r["event_type"] in (82, 83)]
     assert [r["event_type"] for r in views] == [82, 83]
