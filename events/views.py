@@ -57,17 +57,19 @@ def sdk_script(request):
     bundle = sdk_bundle()
     headers = {
         "Cache-Control": SDK_CACHE_CONTROL,
-        "ETag": bundle.etag,
         "Vary": "Accept-Encoding",
         # Shops load it from their own domain, possibly with Subresource Integrity (needs CORS).
         "Access-Control-Allow-Origin": "*",
         "Cross-Origin-Resource-Policy": "cross-origin",
     }
+    accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "")
+    # Each encoding is its own representation, so each gets its own strong ETag.
+    etag = bundle.etag[:-1] + '-gz"' if accepts_gzip else bundle.etag
+    headers["ETag"] = etag
     inm = request.headers.get("If-None-Match", "")
-    if bundle.etag in [t.strip().removeprefix("W/") for t in inm.split(",")]:
+    if etag in [t.strip().removeprefix("W/") for t in inm.split(",")]:
         response = HttpResponseNotModified()
     else:
-        accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "")
         response = HttpResponse(bundle.gzipped if accepts_gzip else bundle.body,
                                 content_type="application/javascript; charset=utf-8")
         if accepts_gzip:
