@@ -60,6 +60,7 @@ _EVENTS: list[tuple[str, str]] = [
      r"|bought|buy\w*|purchas\w*|order\w*|paid|sold", "order_complete"),
     (r"검색\w*|(?<![가-힣])찾(?:은|았\w*|아본|는)|search\w*|looked\s+for", "search"),
     (r"(?:리뷰|후기)\w*\s*(?:를|을)?\s*(?:작성\w*|남긴|남겼\w*|쓴|썼\w*|등록\w*|올린|올렸\w*)?|review\w*|wrote\s+(?:a\s+)?reviews?", "review_write"),
+    (r"(?<![가-힣])(?:작성\w*|남긴|남겼\w*|쓴|썼\w*|올린|올렸\w*)", "review_verb"),
     (r"회원\s*가입\w*|가입\w*|sign(?:ed|s)?\s*up|signups?|registered|registration", "signup"),
     (r"로그인\w*|log(?:ged|s)?\s*in|logins?", "login"),
     (r"(?:웹\s*)?푸시\s*(?:알림)?\s*(?:을|를)?\s*구독\w*|알림\s*구독\w*|구독\w*|subscri\w*(?:\s+to\s+(?:web\s+)?push(?:\s+notifications?)?)?|push\s+subscri\w*", "push_subscribe"),
@@ -106,7 +107,8 @@ _CONTAINS = re.compile(r"(?:검색어|키워드)\s*(?:에|에는)\s*([가-힣a-z
                        r"|([가-힣a-z0-9]{1,20}?)\s*(?:이|가)?\s*(?:들어간|포함된|포함한|들어가는)\s*(?:검색어|키워드)"
                        r"|(?:keyword|search(?:es)?|query)\s+contain(?:s|ing)\s+([a-z0-9가-힣]{1,30})")
 _AMOUNT = re.compile(r"(?:금액\s*(?:이|가)?\s*)?(\d[\d,]*(?:\.\d+)?)\s*(만|천)?\s*원\s*(이상|이하|넘게|초과|미만|넘는|넘은|보다\s*많이|보다\s*적게)(?:인)?"
-                     r"|(over|more than|at least|above|under|below|less than|at most)\s*(?:₩|krw\s*)?(\d[\d,]*)\s*(k)?\s*(?:won|krw)?")
+                     r"|(over|more than|at least|above|under|below|less than|at most)\s*(?:₩\s*|krw\s*)(\d[\d,]*)\s*(k)?"
+                     r"|(over|more than|at least|above|under|below|less than|at most)\s*(\d[\d,]*)\s*(k)?\s*(?:won|krw)\b")
 
 # --- counts --------------------------------------------------------------------------------------
 _NEVER = re.compile(r"한\s*번도|한\s*차례도|전혀|never")
@@ -278,6 +280,10 @@ class _Parser:
         times = self.take(_COUNT_OF_EVENTS)
         self.literals = self.take_literals()
         mentions = self.take_events()
+        if orders_word is not None and not any(m.event == "order_complete" for m in mentions):
+            # "상품 7 주문 수": the ids before 주문 수 belong to the orders counted
+            mentions.append(Mention("order_complete", orders_word.span()))
+            mentions.sort(key=lambda m: m.span)
         for m in mentions:  # "조회수", "회원가입 수": the event word carries the count-of-events marker
             if m.event in ("revenue", "aov"):
                 continue
@@ -419,6 +425,15 @@ class _Parser:
                 self.use(*m.span())
                 found.append(Mention(ev, m.span()))
         found.sort(key=lambda x: x.span)
+        # "리뷰를 두 번 이상 쓴": a writing verb only means a review when a review was named
+        if any(m.event == "review_write" for m in found):
+            for m in found:
+                if m.event == "review_verb":
+                    m.event = "review_write"
+        else:
+            for m in [m for m in found if m.event == "review_verb"]:
+                found.remove(m)
+                self.used[m.span[0]:m.span[1]] = [False] * (m.span[1] - m.span[0])
         # "장바구니에 ... 담은": two words of one action are one mention
         merged: list[Mention] = []
         for m in found:
@@ -761,9 +776,12 @@ def _amount(x: re.Match) -> ir.Range:
     if x[1]:
         v = float(x[1].replace(",", "")) * {"만": 10_000, "천": 1_000, None: 1}[x[2]]
         op = x[3]
-    else:
+    elif x[5]:
         v = float(x[5].replace(",", "")) * (1000 if x[6] else 1)
         op = x[4]
+    else:  # an English amount needs its currency: "at least 3 times" is a count
+        v = float(x[8].replace(",", "")) * (1000 if x[9] else 1)
+        op = x[7]
     v = int(v)
     if op in ("이상", "at least"):
         return ir.Range(gte=v)

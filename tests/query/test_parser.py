@@ -1,8 +1,8 @@
 """The offline parser: questions -> IR. Expected IRs were checked by hand; compared exactly.
 
-``CASES`` are phrasings the rules were developed on. ``HELD_OUT`` were written with their
-expected IR before the parser ever saw them; for those the parser must give the expected IR or
-kind C, never a different (wrong) IR. The share it answered is reported in docs/benchmarks.md.
+``CASES`` are phrasings the rules were developed on. ``HELD_OUT`` and ``HELD_OUT_2`` were written
+with their expected IR before the parser saw them; for those the parser must give the expected IR
+or kind C, never a different (wrong) IR. First-contact figures are in docs/benchmarks.md.
 """
 from datetime import date
 
@@ -203,12 +203,65 @@ HELD_OUT = [
 ]
 
 
+# A second held-out set, written after the first was absorbed: 17/20 exact, 2 refused, 1 wrong
+# ('at least 3 times' read as 3 won) on first contact; fixed since.
+HELD_OUT_2 = [
+    ("최근 10일 동안 상품 12를 본 사람",
+     {"kind": "A", "window": {"type": "last_n", "n": 10, "unit": "day"},
+      "audience": {"event": "product_view", "filters": {"product_id": ["12"]}}}),
+    ("어제 검색한 사람 수",
+     {"kind": "B", "window": {"type": "named", "name": "yesterday"}, "aggregate": {"metric": "visitors", "event": {"event": "search"}}}),
+    ("이번 달 상품 7 주문 수",
+     {"kind": "B", "window": {"type": "named", "name": "this_month"},
+      "aggregate": {"metric": "orders", "event": {"event": "order_complete", "filters": {"product_id": ["7"]}}}}),
+    ("지난주 카테고리별 조회수",
+     {"kind": "B", "window": {"type": "named", "name": "last_week"},
+      "aggregate": {"metric": "events", "event": {"event": "category_view"}, "group_by": ["category"]}}),
+    ("관심상품에 담았지만 구매하지 않은 고객",
+     {"kind": "A", "audience": {"op": "and", "items": [{"event": "wishlist_add"}, {"item": {"event": "order_complete"}}]}}),
+    ("최근 30일 리뷰를 두 번 이상 쓴 사람",
+     {"kind": "A", "window": {"type": "last_n", "n": 30, "unit": "day"},
+      "audience": {"event": "review_write", "count": {"value": 2}}}),
+    ("오늘 로그인한 사람 목록",
+     {"kind": "A", "window": {"type": "named", "name": "today"}, "audience": {"event": "login"}}),
+    ("지난주 일별 장바구니 담기 수",
+     {"kind": "B", "window": {"type": "named", "name": "last_week"},
+      "aggregate": {"metric": "events", "event": {"event": "cart_add"}, "group_by": ["day"]}}),
+    ("최근 7일 가장 많이 주문된 상품 10개",
+     {"kind": "B", "window": {"type": "last_n", "n": 7, "unit": "day"},
+      "aggregate": {"metric": "orders", "event": {"event": "order_complete"}, "group_by": ["product"], "top_n": 10}}),
+    ("메인 페이지를 본 사람 중 상품을 본 비율",
+     {"kind": "B", "aggregate": {"metric": "ratio", "numerator": {"event": "product_view"},
+                                 "denominator": {"event": "main_view"}}}),
+    ("8월 3일 매출",
+     {"kind": "B", "window": {"type": "absolute", "start": "2025-08-03", "end": "2025-08-03"}, "aggregate": {"metric": "revenue"}}),
+    ("주문을 취소한 고객 수",
+     {"kind": "B", "aggregate": {"metric": "visitors", "event": {"event": "order_cancel"}}}),
+    ("people who added product 4 to cart but never bought it",
+     {"kind": "A", "audience": {"op": "and", "items": [{"event": "cart_add", "filters": {"product_id": ["4"]}},
+                                                       {"item": {"event": "order_complete"}}]}}),
+    ("visitors who viewed the main page yesterday",
+     {"kind": "A", "window": {"type": "named", "name": "yesterday"}, "audience": {"event": "main_view"}}),
+    ("total revenue last week",
+     {"kind": "B", "window": {"type": "named", "name": "last_week"}, "aggregate": {"metric": "revenue"}}),
+    ("how many people signed up this month",
+     {"kind": "B", "window": {"type": "named", "name": "this_month"}, "aggregate": {"metric": "visitors", "event": {"event": "signup"}}}),
+    ("top 3 categories by views last 14 days",
+     {"kind": "B", "window": {"type": "last_n", "n": 14, "unit": "day"},
+      "aggregate": {"metric": "events", "event": {"event": "category_view"}, "group_by": ["category"], "top_n": 3}}),
+    ("customers who bought at least 3 times",
+     {"kind": "A", "audience": {"event": "order_complete", "count": {"value": 3}}}),
+    ("우리 가게 평점이 몇 점이야", {"kind": "C"}),
+    ("직원들이 가장 많이 본 상품", {"kind": "C"}),
+]
+
+
 @pytest.mark.parametrize("question,expected", CASES, ids=[q for q, _ in CASES])
 def test_known_phrasings(question, expected):
     assert _ir(parse(question, today=TODAY)) == expected
 
 
-@pytest.mark.parametrize("question,expected", HELD_OUT, ids=[q for q, _ in HELD_OUT])
+@pytest.mark.parametrize("question,expected", HELD_OUT + HELD_OUT_2, ids=[q for q, _ in HELD_OUT + HELD_OUT_2])
 def test_held_out_phrasings_are_right_or_refused(question, expected):
     got = _ir(parse(question, today=TODAY))
     assert got == expected or got == {"kind": "C"}, got
