@@ -1,4 +1,6 @@
 """The 설정 pages: profile, members, keys, audit log; roles decide who reads and who writes."""
+import re
+
 import pytest
 
 from tenants.models import AuditEntry, Client, Membership, Role
@@ -165,3 +167,14 @@ def test_client_is_not_visible_after_deactivation_in_switcher(shop, other_shop, 
     Client.objects.filter(pk=other_shop.pk).update(is_active=False)
     body = login(user).get(f"/c/{shop.slug}/").content.decode()
     assert f"/c/{other_shop.slug}/" not in body
+
+
+def test_pages_load_nothing_from_a_cdn_and_static_files_are_served_by_the_app(shop, viewer, login):
+    http = login(viewer)
+    body = http.get(f"/c/{shop.slug}/").content.decode()
+    external = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="((?:https?:)?//[^"]+)"', body)
+    assert external == []
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', body):
+        resp = http.get(asset)
+        assert resp.status_code == 200, asset
+        assert b"".join(resp.streaming_content if resp.streaming else [resp.content])
