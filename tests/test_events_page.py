@@ -2,6 +2,7 @@
 state and snippet — read from the real chDB, each client seeing only its own events."""
 import gzip
 import re
+import socket
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -152,3 +153,23 @@ def test_two_clients_of_one_marketer_are_kept_apart(login, shop):
     c = login(user)
     assert c.get(f"/c/{shop.slug}/events/live.json").json()["last_5_minutes"] == 0
     assert c.get(f"/c/{second.slug}/events/live.json").json()["last_5_minutes"] == 3
+
+
+def test_store_down_gives_a_clear_message_not_an_error_page(login, marketer, shop, settings):
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    port = free.getsockname()[1]
+    free.close()  # nothing listens there now
+    settings.CLICKHOUSE_URL = f"http://127.0.0.1:{port}/default"
+    try:
+        c = login(marketer)
+        live = c.get(f"/c/{shop.slug}/events/live.json")
+        assert live.status_code == 503
+        assert "이벤트 저장소에 연결할 수 없습니다" in live.json()["message"]
+        assert c.get(f"/c/{shop.slug}/events/daily.json").status_code == 503
+        page = c.get(f"/c/{shop.slug}/events/")
+        assert page.status_code == 200
+        assert "이벤트 저장소에 연결할 수 없습니다" in page.content.decode()
+        assert shop.ingest_key in page.content.decode()  # the snippet does not need the store
+    finally:
+        clickhouse.reset_clients()
