@@ -197,3 +197,11 @@ def test_bad_inputs_are_refused_clearly():
         compile_query(ir.cannot_answer("x"), client_id=SHOP, timezone=TZ, today=TODAY)
     with pytest.raises(CompileError):
         compile_query(ir.Query(kind="A", audience=E("main_view")), client_id="1 OR 1=1", timezone=TZ, today=TODAY)
+
+
+def test_windows_follow_the_clients_timezone_across_dst():
+    q = ir.Query(kind="A", window=ir.Window(type="absolute", start=date(2025, 3, 9), end=date(2025, 3, 9)),
+                 audience=E("main_view"))
+    c = compile_query(q, client_id=SHOP, timezone="America/New_York", today=TODAY)
+    # the day DST starts is 23 hours long: 05:00 UTC (EST) to 04:00 UTC next day (EDT)
+    assert (c.params["w_start"], c.params["w_end"]) == ("2025-03-09 05:00:00.000000", "2025-03-10 04:00:00.000000")
