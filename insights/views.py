@@ -28,9 +28,12 @@ def ui_text() -> dict:
 
     from .query import ir
 
-    events = {}
+    events = {"any_event": _("아무 행동")}
     for name in ir.EVENT_NAMES:
-        et = catalog.BY_NAME[ir.VIEW_PAIRS.get(name, name)]
+        et = catalog.BY_NAME.get(ir.VIEW_PAIRS.get(name, name))
+        if et is None:  # logical names beyond the catalog keep their label above, or their name
+            events.setdefault(name, name)
+            continue
         events[name] = str(et.label_ko).replace(" 시작", "") if name in ir.VIEW_PAIRS else et.label_ko
     t = {
         "network": _("서버에 연결할 수 없습니다."), "failed": _("요청이 실패했습니다"),
