@@ -6,10 +6,11 @@ column names (``event_type`` may be a code or a catalog name). ``created_at`` is
 
 All or nothing on bad input: the whole file is checked before anything is written, and the
 first bad row stops the import with ``ImportFailed`` naming its line. Idempotent: a row without
-``event_id`` gets a deterministic one (uuid5 of the client and the row's normalized content), and
-rows whose event_id the client already has are skipped, so importing a file twice (or resuming
-after the store went away mid-way) stores every event once. Two identical rows without an
-event_id are one event.
+``event_id`` gets a deterministic one (from the client and the row's normalized content), a
+supplied event_id is mapped to the stored id layout deterministically (events/ingest/rows.py;
+ids exported by UNTITLE are kept as they are), and rows whose stored id the client already has
+are skipped. So importing a file twice (or resuming after the store went away mid-way) stores
+every event once. Two identical rows without an event_id are one event.
 """
 from __future__ import annotations
 
@@ -19,17 +20,20 @@ import json
 import time
 import uuid
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Iterator
 
 import orjson
 
-from events.ingest.rows import EventInvalid, normalize
+from events.ingest.rows import EventInvalid, canonical_event_id, normalize
 from events.ingest.store import insert_records
 
 # Namespace of generated event ids; changing it would make re-imports insert duplicates.
 EVENT_ID_NAMESPACE = uuid.UUID("6f1c2a4e-8b1d-5c3e-9a57-0e4f2d7c1b90")
 CHUNK_ROWS = 50_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICRO = timedelta(microseconds=1)
 FORMATS = ("ndjson", "csv")
 
 
@@ -109,9 +113,11 @@ def record_for(client_id: int, line_no: int, row: dict) -> tuple[dict, bool]:
         raise ImportFailed(f"line {line_no}: {where}{exc.message}") from None
     generated = row.get("event_id") in (None, "")
     if generated:
+        # normalize() drew a random id; an import needs one that the row's content decides.
         content = {k: v for k, v in rec.items() if k != "event_id"}
-        rec["event_id"] = str(uuid.uuid5(EVENT_ID_NAMESPACE, orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
-                                          .decode()))
+        digest = uuid.uuid5(EVENT_ID_NAMESPACE, orjson.dumps(content, option=orjson.OPT_SORT_KEYS).decode())
+        micros = (datetime.fromisoformat(rec["created_at"]).replace(tzinfo=timezone.utc) - _EPOCH) // _MICRO
+        rec["event_id"] = canonical_event_id(client_id, micros, str(digest))
     return rec, generated
 
 

@@ -2,7 +2,7 @@
 import csv
 import io
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pyarrow.parquet as pq
 import pytest
@@ -10,11 +10,16 @@ from django.core.management import call_command
 
 from events import clickhouse
 from events.exporting import EXPORT_COLUMNS
+from events.ingest.rows import compact_id
 from tenants.models import AuditEntry, Role
 from tests.factories import make_client, make_member
 
 BEFORE_MIDNIGHT = datetime(2025, 8, 30, 14, 59, 59, 999999, tzinfo=timezone.utc)  # 08-30 23:59:59 KST
 AT_MIDNIGHT = datetime(2025, 8, 30, 15, 0, tzinfo=timezone.utc)  # 08-31 00:00 KST
+# Stored ids have the time-ordered layout of events/ingest/rows.py.
+MARK_BEFORE, MARK_AT = (
+    compact_id((ts - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(microseconds=1), k)
+    for k, ts in ((1, BEFORE_MIDNIGHT), (2, AT_MIDNIGHT)))
 
 
 def _window_ids(client, lo="2025-08-30 15:00:00", hi="2025-08-31 15:00:00"):
@@ -29,8 +34,8 @@ def _window_ids(client, lo="2025-08-30 15:00:00", hi="2025-08-31 15:00:00"):
 def data(shop, other_shop):
     for c in (shop, other_shop):
         call_command("generate_events", client_id=c.pk, days=3, visitors=80, seed=2, end="2025-08-31")
-    marks = [[uuid.UUID(int=i + 1), shop.pk, uuid.UUID(int=99), 31, "/", ts]
-             for i, ts in enumerate((BEFORE_MIDNIGHT, AT_MIDNIGHT))]
+    marks = [[uuid.UUID(mark), shop.pk, uuid.UUID(int=99), 31, "/", ts]
+             for mark, ts in ((MARK_BEFORE, BEFORE_MIDNIGHT), (MARK_AT, AT_MIDNIGHT))]
     clickhouse.insert("event", marks, ["event_id", "client_id", "uuid", "event_type", "page_url", "created_at"])
     return shop
 
@@ -54,11 +59,11 @@ def test_marketer_downloads_a_day_as_csv_in_local_dates(data, other_shop, market
     expected = _window_ids(data)
     assert ids == expected and len(rows) == len(expected) > 500
     # Local-midnight bounds: 00:00 KST is in, 23:59:59.999999 KST the day before is out.
-    assert str(uuid.UUID(int=2)) in ids and str(uuid.UUID(int=1)) not in ids
+    assert MARK_AT in ids and MARK_BEFORE not in ids
     assert not ids & _window_ids(other_shop)
     assert all(r["created_at"].endswith("Z") and "T" in r["created_at"] for r in rows)
     assert [r["created_at"] for r in rows] == sorted(r["created_at"] for r in rows)
-    mark = next(r for r in rows if r["event_id"] == str(uuid.UUID(int=2)))
+    mark = next(r for r in rows if r["event_id"] == MARK_AT)
     assert mark["created_at"] == "2025-08-30T15:00:00.000000Z"
     assert mark["product_id"] == "" and mark["page_url"] == "/"
     entry = AuditEntry.objects.get(client=data, action="events.export")

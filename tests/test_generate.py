@@ -1,6 +1,7 @@
 """generate_events: deterministic, realistic synthetic traffic (events/generate.py)."""
 import json
 import re
+import uuid
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -199,3 +200,15 @@ def test_command_rejects_bad_input_with_one_line(shop, args, message):
         call_command("generate_events", **opts)
     assert message in str(exc.value) and "\n" not in str(exc.value)
     assert re.match(r"^[^\n]+$", str(exc.value))
+
+
+def test_generated_ids_use_the_stored_time_ordered_layout():
+    from events.ingest.rows import _COMPACT
+
+    batch = next(generate(client_id=3, days=1, visitors=50, seed=1, end=END))
+    for i in (0, batch.n // 2, batch.n - 1):
+        event_id = str(uuid.UUID(bytes=batch.event_id[i].tobytes()))
+        assert _COMPACT.fullmatch(event_id)
+        # The id's leading 48 bits are the event's millisecond.
+        assert int(event_id.replace("-", "")[:12], 16) == batch.created_at_us[i] // 1000
+        assert _COMPACT.fullmatch(str(uuid.UUID(bytes=batch.session_id[i].tobytes())))
