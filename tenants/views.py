@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
@@ -56,7 +56,18 @@ class DashboardView(ClientViewMixin, TemplateView):
         counts = client_event_counts(client_ids=[self.client.pk], days=7)
         ctx["events_7d"] = None if counts is None else counts.get(self.client.pk, 0)
         ctx["sections"] = [(s, label) for s, label in NAV_SECTIONS if s != "settings"]
+        ctx["extra_pages"] = [(url, label) for url, label in (
+            (f"/c/{self.client.slug}/events/", _("이벤트 수집 현황")),
+        ) if _is_real_page(url)]
         return ctx
+
+
+def _is_real_page(path: str) -> bool:
+    """Pages other apps own show up in shortcuts once they exist (not the "준비 중" fallback)."""
+    try:
+        return resolve(path).url_name != "coming_soon"
+    except Resolver404:
+        return False
 
 
 class ComingSoonView(ClientViewMixin, TemplateView):

@@ -14,6 +14,14 @@ def test_dashboard_and_nav(shop, viewer, login):
     for label in ("질문하기", "오디언스", "캠페인", "알림", "고객", "설정"):
         assert label in body
     assert 'data-testid="client-switcher"' in body
+    # Pages other apps already built are linked from the dashboard; the fallback is not.
+    assert (f'href="/c/{shop.slug}/events/"' in body) == ("events" in _built_sections(shop))
+
+
+def _built_sections(shop) -> set[str]:
+    from django.urls import resolve
+
+    return {s for s in ("events",) if resolve(f"/c/{shop.slug}/{s}/").url_name != "coming_soon"}
 
 
 def test_home_redirects_to_first_client_and_switcher_lists_all(shop, other_shop, login):
