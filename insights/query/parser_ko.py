@@ -56,7 +56,7 @@ _EVENTS: list[tuple[str, str]] = [
     (r"(?:주문|구매|결제)\s*(?:을|를)?\s*취소\w*|취소\w*|cancel\w*", "order_cancel"),
     (r"매출|revenue|sales", "revenue"),
     (r"객단가|평균\s*주문\s*금액|\baov\b|average\s+order\s+(?:value|amount)", "aov"),
-    (r"구매\w*|구입\w*|주문\w*|결제\w*|팔린|판매\w*|(?<![가-힣])(?:산|샀\w*)(?![가-힣])"
+    (r"(?:구매|주문|결제)\s*완료\w*|구매\w*|구입\w*|주문\w*|결제\w*|팔린|판매\w*|(?<![가-힣])(?:산|샀\w*)(?![가-힣])"
      r"|bought|buy\w*|purchas\w*|order\w*|paid|sold", "order_complete"),
     (r"검색\w*|(?<![가-힣])찾(?:은|았\w*|아본|는)|search\w*|looked\s+for", "search"),
     (r"(?:리뷰|후기)\w*\s*(?:를|을)?\s*(?:작성\w*|남긴|남겼\w*|쓴|썼\w*|등록\w*|올린|올렸\w*)?|review\w*|wrote\s+(?:a\s+)?reviews?", "review_write"),
@@ -287,12 +287,16 @@ class _Parser:
         for m in mentions:  # "조회수", "회원가입 수": the event word carries the count-of-events marker
             if m.event in ("revenue", "aov"):
                 continue
-            if re.search(r"(?:수|횟수|건수)$", self.t[m.span[0]:m.span[1]]):
+            word = self.t[m.span[0]:m.span[1]]
+            if re.search(r"(?:수|횟수|건수)$", word):
                 times = times or True
             x = re.compile(r"\s*(?:수|횟수|건수)(?![가-힣])").match(self.t, m.span[1])
             if x and self.free(*x.span()):
                 self.use(*x.span())
-                times = times or True
+                if re.search(r"자$", word):  # "구독자 수", "구매자 수": people, not events
+                    people = people or x
+                else:
+                    times = times or True
         self.attach(mentions)
         seen, unique = set(), []
         for m in mentions:  # "캠페인으로 들어온 방문자": two words for the same visit
@@ -664,6 +668,8 @@ class _Parser:
         return self.tree(rest, None, None) if rest else None
 
     def count_visitors(self, window, events, seq, within) -> ir.Query:
+        if len(events) > 1:  # "상품 페이지를 본 방문자 수": 방문자 only names who is counted
+            events = [m for m in events if not (m.event == "visit" and not m.filters and not m.count and not m.negated)] or events[:1]
         if len(events) == 1 and not events[0].negated and events[0].count is None:
             m = events[0]
             step = None if m.event == "visit" and not m.filters else ir.EventStep(
@@ -676,8 +682,11 @@ class _Parser:
         step, rest = self.single_step(events)
         if step is None and events:
             raise _Unclear("무엇의 횟수를 셀지 알 수 없습니다.")
+        # an order is one event per line: "결제 건수" counts orders
+        metric = "orders" if step is not None and step.event == "order_complete" else "events"
         return ir.Query(kind="B", window=window, audience=self.population(rest),
-                        aggregate=ir.Aggregate(metric="events", event=step, group_by=group_by))
+                        aggregate=ir.Aggregate(metric=metric, event=step if metric == "events" or not step.filters.is_empty() else None,
+                                               group_by=group_by))
 
     def measure(self, window, events, metric, group_by, top=None) -> ir.Query:
         orders = [m for m in events if m.event == "order_complete" and not m.negated and m.count is None]
@@ -734,7 +743,7 @@ class _Parser:
             agg_metric = "events"
         if step is None and agg_metric == "events" and (events or top is not None):
             raise _Unclear("무엇을 셀지(조회, 구매, 검색 등) 알 수 없습니다.", "예: '지난주 가장 많이 본 카테고리 5개'")
-        if step is not None and step.event == "order_complete" and people is None and times is None:
+        if step is not None and step.event == "order_complete" and people is None:
             # "가장 많이 팔린 상품", "daily orders": orders are distinct order ids
             agg_metric = "orders"
         agg = dict(metric=agg_metric, event=step, group_by=group_by)
