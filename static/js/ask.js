@@ -102,6 +102,19 @@
       status.appendChild(U.el("a", { href: cfg.savedUrl + sq.id + "/", text: T("open_saved") }));
     } catch (e) { status.textContent = e.message; }
   });
+  const update = $("save-update");
+  if (update && cfg.preset) {
+    update.hidden = false;
+    update.addEventListener("click", async function () {
+      const status = $("save-status");
+      status.textContent = "";
+      if (!last || last.kind === "C") return;
+      try {
+        await U.api(cfg.urls.queries + cfg.preset.id, "PATCH", { ir: last.ir });
+        status.textContent = T("saved");
+      } catch (e) { status.textContent = e.message; }
+    });
+  }
   if (cfg.preset) {
     q.value = cfg.preset.question || "";
     ask({ ir: cfg.preset.ir, question: cfg.preset.question || "", page: 1 });

@@ -87,3 +87,24 @@ def test_edited_rules_rerun_and_bad_json_is_explained(page, browser_login, shop,
     editor.fill("{ not json")
     page.click("#ir-rerun")
     assert page.locator("[data-testid=ask-error]").inner_text() == "규칙(JSON)을 읽을 수 없습니다."
+
+
+def test_saved_query_opens_with_its_rules_and_takes_edited_ones(page, browser_login, shop, marketer):
+    from insights.models import SavedQuery
+    from tests.ask_support import viewers_ir
+
+    today = services.client_today(shop)
+    product_viewers(shop, 1, product="3", day=today)
+    product_viewers(shop, 4, product="8", day=today)
+    sq = services.saved_query_create(client=shop, name="상품 조회자", question="상품 3 본 사람", ir=viewers_ir("3"))
+    browser_login(marketer)
+    page.goto(f"/c/{shop.slug}/ask/?saved={sq.pk}")
+    page.wait_for_function("document.querySelectorAll('[data-testid=answer-table] tbody tr').length === 1")
+    page.click("text=규칙을 직접 고쳐서 다시 실행")
+    editor = page.locator("#ir-editor")
+    editor.fill(editor.input_value().replace('"3"', '"8"'))
+    page.click("#ir-rerun")
+    page.wait_for_function("document.querySelectorAll('[data-testid=answer-table] tbody tr').length === 4")
+    page.click("#save-update")
+    page.locator("[data-testid=save-status]").filter(has_text="저장했습니다").wait_for()
+    assert SavedQuery.objects.get(pk=sq.pk).ir["audience"]["filters"]["product_id"] == ["8"]
