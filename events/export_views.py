@@ -14,6 +14,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views import View
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -23,7 +24,7 @@ from events.exporting import MAX_DAYS, ExportInvalid, export_start, parse_reques
 from tenants.access import ClientAPIView, ClientViewMixin
 from tenants.models import Role
 
-STORE_DOWN = "이벤트 저장소에 연결할 수 없습니다. 잠시 후 다시 시도하세요."
+STORE_DOWN = gettext_noop("이벤트 저장소에 연결할 수 없습니다. 잠시 후 다시 시도하세요.")
 
 
 def _client_ip(request) -> str | None:

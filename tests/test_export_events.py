@@ -194,3 +194,17 @@ def test_streamed_reads_run_readonly_with_a_time_limit(shop):
     assert got.decode().split(",")[0] == "2"
     with pytest.raises(Exception, match="TIMEOUT_EXCEEDED|Timeout exceeded"):
         b"".join(clickhouse.stream([("SELECT sleep(2)", {})], settings_={"max_execution_time": 1}))
+
+
+@pytest.mark.django_db
+def test_store_down_answers_503_before_streaming(shop, marketer, login, settings):
+    settings.CLICKHOUSE_URL = "http://127.0.0.1:9/"  # nothing listens on the discard port
+    web = login(marketer)
+    try:
+        page = web.get(f"/c/{shop.slug}/events/export/", {"start": "2025-08-31", "end": "2025-08-31"})
+        api = web.get(f"/api/v1/clients/{shop.pk}/events/export", {"start": "2025-08-31", "end": "2025-08-31"})
+    finally:
+        clickhouse.reset_clients()
+    assert page.status_code == 503 and "이벤트 저장소" in page.content.decode()
+    assert api.status_code == 503 and "이벤트 저장소" in api.json()["detail"]
+    assert not AuditEntry.objects.filter(action="events.export").exists()
