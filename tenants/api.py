@@ -3,6 +3,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 
 from .access import ClientAPIView
+from .net import client_ip
 from .models import AuditEntry, Client, Membership, Role
 from .selectors import audit_list, client_list_for_user, member_list
 from .services import client_update
@@ -60,7 +61,7 @@ class ClientDetailAPI(ClientAPIView):
     def patch(self, request, client_id):
         ser = ClientSerializer(self.client, data=request.data, partial=True)
         ser.is_valid(raise_exception=True)
-        client_update(client=self.client, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"),
+        client_update(client=self.client, actor=request.user, ip_address=client_ip(request),
                       **ser.validated_data)
         return Response(ClientSerializer(self.client, context={"roles": {self.client.pk: self.membership.role}}).data)
 

@@ -2,13 +2,8 @@
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
+from .net import client_ip as _ip
 from .services import audit_log
-
-
-def _ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @receiver(user_logged_in, dispatch_uid="tenants.audit_login")

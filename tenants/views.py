@@ -17,6 +17,7 @@ from .access import ClientViewMixin
 from .forms import (COMMON_TIMEZONES, ClientProfileForm, InvitationSignupForm, InviteForm,
                     MemberRoleForm)
 from .models import Role
+from .net import client_ip as _client_ip
 from .selectors import (audit_list, client_event_counts, client_list_for_user, invitation_get,
                         invitation_list_open, member_get, member_list)
 from .services import (InvitationInvalid, LastOwnerError, client_rotate_ingest_key,
@@ -34,10 +35,6 @@ NAV_SECTIONS = [
     ("settings", gettext_lazy("설정")),
 ]
 SECTION_LABELS = dict(NAV_SECTIONS)
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @login_required
