@@ -197,6 +197,7 @@
     if (!e.login_id && get('mid')) e.login_id = get('mid');
     if (!e.page_url) e.page_url = w.location.href.slice(0, 2048);
     queue.push(e);
+    if (queue.length > 1000) queue.splice(0, queue.length - 1000); // collector unreachable for long
     log('event', code, e);
     if (queue.length >= BATCH) flush();
     else schedule();

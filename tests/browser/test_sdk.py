@@ -85,6 +85,8 @@ class _Shop:
                 if path.endswith("/"):
                     path += "index.html"
                 file = STOREFRONT / path.lstrip("/")
+                if not file.is_file() and not path.endswith((".js", ".ico")):
+                    file = STOREFRONT / "generic.html"  # SEO and mobile URLs of a Cafe24 skin
                 if file.suffix != ".html" or not file.is_file():
                     return super().do_GET()
                 body = file.read_text(encoding="utf-8")
@@ -410,4 +412,27 @@ def test_a_device_clock_hours_ahead_loses_no_events(page, storefront, shop_clien
     # The collector refused the shifted timestamps once; the events were stamped by it instead.
     for r in rows:
         assert abs(r["created_at"].replace(tzinfo=timezone.utc) - datetime.now(timezone.utc)) < timedelta(minutes=2)
+    assert page.errors == []
+
+
+def test_page_types_from_cafe24_url_shapes(page, storefront, shop_client):
+    since = datetime.now(timezone.utc)
+    shop = storefront.origin
+    for path in ("/product/dress/31/category/24/display/1/", "/category/outer/25/",
+                 "/article/free/2/77/", "/m/product/detail.html?product_no=9&cate_no=26",
+                 "/skin-mobile2/product/list.html?cate_no=27", "/member/login.html"):
+        page.goto(shop + path)
+        page.wait_for_function("window.untitle && window.untitle.loaded")
+    leave(page)
+    rows = landed(shop_client, since, until=lambda rows: codes(rows).count(93) >= 1 and len(rows) >= 13)
+    starts = [(r["event_type"], r["product_id"], r["category_id"], r["board_id"], r["article_id"])
+              for r in rows if r["event_type"] in (21, 71, 82, 92)]
+    assert starts == [
+        (82, "31", "24", None, None),
+        (21, None, "25", None, None),
+        (71, None, None, "2", "77"),
+        (82, "9", "26", None, None),
+        (21, None, "27", None, None),
+        (92, None, None, None, None),
+    ]
     assert page.errors == []
