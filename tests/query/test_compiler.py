@@ -205,3 +205,20 @@ def test_windows_follow_the_clients_timezone_across_dst():
     c = compile_query(q, client_id=SHOP, timezone="America/New_York", today=TODAY)
     # the day DST starts is 23 hours long: 05:00 UTC (EST) to 04:00 UTC next day (EDT)
     assert (c.params["w_start"], c.params["w_end"]) == ("2025-03-09 05:00:00.000000", "2025-03-10 04:00:00.000000")
+
+
+def test_every_aggregate_read_starts_with_the_client_predicate():
+    import re
+    step = ir.EventStep(event="product_view", filters=ir.EventFilters(product_id=["3"]))
+    aggs = [ir.Aggregate(metric="events", event=step, group_by=["day"]),
+            ir.Aggregate(metric="visitors"), ir.Aggregate(metric="revenue", group_by=["product"], top_n=3),
+            ir.Aggregate(metric="aov"), ir.Aggregate(metric="orders", group_by=["hour"]),
+            ir.Aggregate(metric="ratio", numerator=AUDIENCES["nested"], denominator=E("search")),
+            ir.Aggregate(metric="funnel", steps=[step, ir.EventStep(event="order_complete")])]
+    for agg in aggs:
+        for audience in (None, AUDIENCES["cart but not buy"]):
+            q = ir.Query(kind="B", aggregate=agg, audience=audience)
+            sql = compile_query(q, client_id=SHOP, timezone=TZ, today=TODAY).sql
+            reads = len(re.findall(r"FROM event\b", sql))
+            assert reads == len(re.findall(r"FROM event\s+WHERE client_id = \{client_id:Int32\}", sql)), sql
+            assert "NOT IN" not in sql
