@@ -14,8 +14,9 @@ API for other code that writes events (import_events, generate_events, demo data
   types, sizes) and returns a JSONEachRow-ready dict holding only the non-null columns;
   it raises ``EventInvalid(field, message)``. ``history=True`` lifts the "not older than
   7 days" rule (imports carry history); "not in the future" still holds.
-  ``event_id`` is generated (time-ordered UUIDv7 from created_at, which compresses better)
-  when absent; ``phone_number`` is replaced by a keyed hash.
+  The stored ``event_id`` is a compact id led by created_at's minute (``rows.canonical_event_id``):
+  generated when absent, else derived deterministically from (client, created_at, your id), so
+  importing the same rows twice yields the same ids; ``phone_number`` becomes a keyed hash.
 - ``insert_records(dicts)`` / ``insert_events(rows)`` insert in blocks and deduplicate by
   ``event_id`` against the table and inside the call, so re-running an import is idempotent.
   Pass ``dedup_token=`` (a stable id of the batch) when retrying the same batch.
