@@ -7,7 +7,7 @@ columns are the event table's, ready for a bulk insert.
 Deterministic: the same (seed, days, visitors, end, timezone, client_id) gives the same events,
 ids included. Ids come from the seeded RNG (never uuid4) and are salted with ``client_id`` so two
 shops generated with one seed do not share event ids; everything else depends on the seed only.
-event_id and session_id use the stored, time-ordered id layout of collected events
+event_id and session_id use the stored id layout of collected events
 (``events.ingest.rows.compact_id``); visitor uuids are random v4 like the SDK's.
 
 The generated shop (a Korean fashion mall), so questions about it have known answers:
@@ -266,28 +266,27 @@ def _ids(rng: np.random.Generator, n: int, salt: np.ndarray) -> np.ndarray:
     return b
 
 
-def _compact_ids(micros: np.ndarray, low32: np.ndarray) -> np.ndarray:
-    """Stored-id layout of events/ingest/rows.compact_id, vectorized: 48 bits of milliseconds,
-    "8" + 12 bits of sub-millisecond time, "8000", "0000", then 32 bits that tell ids apart.
+def _compact_ids(micros: np.ndarray, bits58: np.ndarray) -> np.ndarray:
+    """Stored-id layout of events/ingest/rows.compact_id, vectorized (tests pin the two together):
+    the minute (32 bits), 16 id bits, "8" + 12 id bits, "10" + 30 id bits, 32 zero bits.
 
-    Generated events get the same time-ordered ids as collected ones, so they compress the same.
+    Generated events get the same ids as collected ones, so they compress the same.
     """
-    micros = micros.astype(np.int64)
-    ms, sub = np.divmod(micros, 1000)
+    bits58 = bits58.astype(np.uint64)
     out = np.zeros((micros.size, 16), np.uint8)
-    out[:, :8] = ms.astype(">u8").view(np.uint8).reshape(-1, 8)
-    out[:, :6] = out[:, 2:8].copy()  # the low 48 bits of the big-endian ms
-    sub12 = (sub * 4096 // 1000).astype(np.int64)
-    out[:, 6] = 0x80 | (sub12 >> 8)
-    out[:, 7] = sub12 & 0xFF
-    out[:, 8] = 0x80
-    out[:, 9:12] = 0
-    out[:, 12:] = low32.astype(">u4").view(np.uint8).reshape(-1, 4)
+    minute = (micros.astype(np.int64) // 60_000_000) & 0xFFFF_FFFF
+    out[:, 0:4] = minute.astype(">u4").view(np.uint8).reshape(-1, 4)
+    out[:, 4:6] = ((bits58 >> np.uint64(42)) & np.uint64(0xFFFF)).astype(">u2").view(np.uint8).reshape(-1, 2)
+    out[:, 6:8] = (np.uint64(0x8000) | ((bits58 >> np.uint64(30)) & np.uint64(0xFFF))).astype(">u2") \
+        .view(np.uint8).reshape(-1, 2)
+    out[:, 8:12] = (np.uint64(0x8000_0000) | (bits58 & np.uint64(0x3FFF_FFFF))).astype(">u4") \
+        .view(np.uint8).reshape(-1, 4)
     return out
 
 
-def _low32(rng: np.random.Generator, n: int, salt: np.ndarray) -> np.ndarray:
-    return rng.integers(0, 1 << 32, size=n, dtype=np.uint64) ^ np.uint64(int.from_bytes(salt[:4].tobytes(), "big"))
+def _id_bits(rng: np.random.Generator, n: int, salt: np.ndarray) -> np.ndarray:
+    salt58 = int.from_bytes(salt[:8].tobytes(), "big") & ((1 << 58) - 1)
+    return rng.integers(0, 1 << 58, size=n, dtype=np.uint64) ^ np.uint64(salt58)
 
 
 class _Blocks:
@@ -548,8 +547,8 @@ def generate(*, client_id: int, days: int, visitors: int, seed: int, end: date,
         offset = csum - csum[seg_start]
         created = day_start_us + (start_s[sess] * 1e6).astype(np.int64) + offset
         # Ids are drawn in visit order, so they do not depend on the output order below.
-        session_ids = _compact_ids(day_start_us + (start_s * 1e6).astype(np.int64), _low32(rng, n, salt))
-        event_ids = _compact_ids(created, _low32(rng, total, salt))
+        session_ids = _compact_ids(day_start_us + (start_s * 1e6).astype(np.int64), _id_bits(rng, n, salt))
+        event_ids = _compact_ids(created, _id_bits(rng, total, salt))
         kept = np.flatnonzero(created < window_end_us)
         # Output in the table's sort-key order: ClickHouse skips sorting an already sorted block.
         sel = kept[np.lexsort((created[kept], etype[kept]))]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tempfile
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -138,30 +139,31 @@ def import_file(*, client_id: int, path: str | Path, fmt: str | None = None,
     if fmt not in FORMATS:
         raise ImportFailed(f"알 수 없는 형식입니다: {fmt!r} (ndjson 또는 csv)")
     started = time.perf_counter()
-    try:
-        # Pass 1: nothing is written unless every row is good.
-        rows = 0
-        with _open_text(path) as fh:
-            for line_no, row in iter_rows(fh, fmt):
-                record_for(client_id, line_no, row)
-                rows += 1
+    rows = inserted = generated = 0
+    # Pass 1 checks every row and keeps the normalized records in a spool file: nothing is
+    # written to the store unless the whole file is good, and no row is normalized twice.
+    with tempfile.TemporaryFile() as spool:
+        try:
+            with _open_text(path) as fh:
+                for line_no, row in iter_rows(fh, fmt):
+                    rec, gen = record_for(client_id, line_no, row)
+                    spool.write(orjson.dumps(rec) + b"\n")
+                    rows += 1
+                    generated += gen
+        except UnicodeDecodeError as exc:
+            raise ImportFailed(f"UTF-8 텍스트 파일이 아닙니다 ({exc.start}번째 바이트)") from None
+        except csv.Error as exc:
+            raise ImportFailed(f"CSV 형식 오류: {exc}") from None
         # Pass 2: insert in chunks; the store skips event_ids the client already has.
-        inserted = generated = 0
+        spool.seek(0)
         chunk: list[dict] = []
-        with _open_text(path) as fh:
-            for line_no, row in iter_rows(fh, fmt):
-                rec, gen = record_for(client_id, line_no, row)
-                generated += gen
-                chunk.append(rec)
-                if len(chunk) >= chunk_rows:
-                    inserted += insert_records(chunk)
-                    chunk = []
+        for line in spool:
+            chunk.append(orjson.loads(line))
+            if len(chunk) >= chunk_rows:
+                inserted += insert_records(chunk)
+                chunk = []
         if chunk:
             inserted += insert_records(chunk)
-    except UnicodeDecodeError as exc:
-        raise ImportFailed(f"UTF-8 텍스트 파일이 아닙니다 ({exc.start}번째 바이트)") from None
-    except csv.Error as exc:
-        raise ImportFailed(f"CSV 형식 오류: {exc}") from None
     return ImportResult(client_id=client_id, file=str(path), format=fmt, rows=rows, inserted=inserted,
                         skipped_existing=rows - inserted, generated_ids=generated,
                         seconds=round(time.perf_counter() - started, 3))
