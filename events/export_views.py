@@ -23,12 +23,9 @@ from events import clickhouse
 from events.exporting import MAX_DAYS, ExportInvalid, export_start, parse_request
 from tenants.access import ClientAPIView, ClientViewMixin
 from tenants.models import Role
+from tenants.net import client_ip
 
 STORE_DOWN = gettext_noop("이벤트 저장소에 연결할 수 없습니다. 잠시 후 다시 시도하세요.")
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 async def _async_chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
@@ -79,7 +76,7 @@ class EventsExportView(ClientViewMixin, View):
             clickhouse.get_client()
         except clickhouse.ClickHouseUnavailable:
             return HttpResponse(_(STORE_DOWN), status=503, content_type="text/plain; charset=utf-8")
-        chunks = export_start(req=req, actor=request.user, ip_address=_client_ip(request), via="web")
+        chunks = export_start(req=req, actor=request.user, ip_address=client_ip(request), via="web")
         return _streaming(request, req, chunks)
 
 
@@ -103,5 +100,5 @@ class EventsExportAPI(ClientAPIView):
             clickhouse.get_client()
         except clickhouse.ClickHouseUnavailable:
             return Response({"detail": _(STORE_DOWN)}, status=503)
-        chunks = export_start(req=req, actor=request.user, ip_address=_client_ip(request), via="api")
+        chunks = export_start(req=req, actor=request.user, ip_address=client_ip(request), via="api")
         return _streaming(request, req, chunks)

@@ -67,7 +67,7 @@ def test_marketer_downloads_a_day_as_csv_in_local_dates(data, other_shop, market
     assert mark["created_at"] == "2025-08-30T15:00:00.000000Z"
     assert mark["product_id"] == "" and mark["page_url"] == "/"
     entry = AuditEntry.objects.get(client=data, action="events.export")
-    assert entry.actor == marketer
+    assert entry.actor == marketer and entry.ip_address == "127.0.0.1"
     assert entry.details == {"format": "csv", "start": "2025-08-31", "end": "2025-08-31", "via": "web"}
 
 
