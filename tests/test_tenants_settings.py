@@ -186,3 +186,11 @@ def test_pages_load_nothing_from_a_cdn_and_static_files_are_served_by_the_app(sh
         resp = http.get(asset)
         assert resp.status_code == 200, asset
         assert b"".join(resp.streaming_content if resp.streaming else [resp.content])
+
+
+def test_korean_first_even_for_an_english_browser(shop, viewer, login):
+    http = login(viewer)
+    body = http.get(f"/c/{shop.slug}/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "오디언스" in body and 'lang="ko"' in body
+    http.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Audiences" in http.get(f"/c/{shop.slug}/", HTTP_ACCEPT_LANGUAGE="ko-KR").content.decode()

@@ -7,7 +7,8 @@ Reuse them in any test under tests/browser/:
   does not work here, so it is never used.
 - ``live_server``: pytest-django's live server (WSGI on a thread, transactional DB); pages,
   static files and forms work; the test and the server share the test database.
-- ``page``: a fresh browser context (Korean locale, ``base_url`` = the live server) and page;
+- ``page``: a fresh browser context (an en-US browser: the UI must start in Korean anyway;
+  ``base_url`` = the live server) and page;
   ``page.goto("/c/<slug>/")`` works with relative URLs.
 - ``browser_login(user, password=PASSWORD)``: logs ``user`` in through the real login form and
   returns the page on the page the login lands on.
@@ -68,7 +69,8 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(locale="ko-KR", base_url=live_server.url)
+    # An English browser on purpose: the UI must still start in Korean (Korean first).
+    context = browser.new_context(locale="en-US", base_url=live_server.url)
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
