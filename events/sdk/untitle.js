@@ -282,17 +282,24 @@
         // The collector rejects a batch whole and names each bad event: drop those, resend the rest.
         // A refused timestamp on a fresh event means this device's clock is off: resend it
         // without one (the collector then uses its own time) instead of losing it.
-        var bad = {}, j, er;
+        var bad = {}, fixed = 0, j, er;
         for (j = 0; j < body.errors.length; j++) {
-          er = body.errors[j];
-          if (er.field === 'created_at' && ready[er.index]) { clockOff = true; delete ready[er.index].created_at; }
-          else bad[er.index] = 1;
+          er = body.errors[j] || {};
+          if (er.field === 'created_at' && ready[er.index] && ready[er.index].created_at) {
+            clockOff = true; fixed++; delete ready[er.index].created_at;
+          } else bad[er.index] = 1;
         }
         var keep = [];
         for (j = 0; j < ready.length; j++) if (!bad[j]) keep.push(ready[j]);
+        // Nothing named and nothing fixed: resending the same batch would loop.
+        if (keep.length === ready.length && !fixed) keep = [];
         log('dropped invalid events', body.errors);
         queue = keep.concat(queue);
         if (keep.length) schedule();
+        return;
+      }
+      if (status >= 400 && status < 500 && status !== 408 && status !== 429 && status !== 401 && status !== 403) {
+        log('dropped a batch the collector will never take', status);
         return;
       }
       queue = ready.concat(queue);
