@@ -14,6 +14,7 @@ import http.server
 import socket
 import threading
 import time
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -357,6 +358,7 @@ def test_events_page_shows_what_the_sdk_sent(page, storefront, untitle_server, s
     dj.force_login(marketer)
     page.context.add_cookies([{"name": "sessionid", "value": dj.cookies["sessionid"].value,
                                "url": untitle_server}])
+    page.clock.install()  # the counter refreshes every 10 s: let the test move time on
     page.goto(f"{untitle_server}/c/{shop_client.slug}/events/")
     status = page.locator('[data-testid="install-status"]')
     assert status.get_attribute("data-installed") == "true", status.text_content()
@@ -367,6 +369,13 @@ def test_events_page_shows_what_the_sdk_sent(page, storefront, untitle_server, s
     row.wait_for()
     assert "상품 조회 시작" in row.text_content() and row.locator("td").nth(2).text_content() == "1"
     assert page.evaluate("!!Chart.getChart(document.getElementById('events-chart'))")
+
+    shown = int(page.text_content('[data-testid="live-count"]'))
+    now = datetime.now(timezone.utc)
+    clickhouse.insert("event", [[uuid.uuid4(), shop_client.pk, uuid.uuid4(), 31, now] for _ in range(5)],
+                      ["event_id", "client_id", "uuid", "event_type", "created_at"])
+    page.clock.run_for(10_500)
+    page.wait_for_function(f"document.querySelector('[data-testid=\"live-count\"]').textContent === '{shown + 5}'")
     assert page.errors == []
 
 
