@@ -2,7 +2,7 @@
 
 Reuse them in any test under tests/browser/:
 
-- ``browser`` (session): a headless Chromium launched from ``$CHROMIUM_PATH`` or
+- ``browser`` (per module): a headless Chromium launched from ``$CHROMIUM_PATH`` or
   ``/usr/bin/chromium`` with the flags these machines need. Playwright's own browser download
   does not work here, so it is never used.
 - ``live_server``: pytest-django's live server (WSGI on a thread, transactional DB); pages,
@@ -57,8 +57,10 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope, not session: while Playwright's sync API is alive its event loop counts as
+    # running in this thread, and later tests that call asyncio.run() would fail.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
