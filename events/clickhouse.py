@@ -104,7 +104,15 @@ def query(sql: str, parameters: dict | None = None, *, settings_: dict | None = 
     opts = dict(READ_SETTINGS) if readonly else {}
     if settings_:
         opts.update(settings_)
-    result = get_client().query(sql, parameters=parameters or {}, settings=opts)
+    try:
+        result = get_client().query(sql, parameters=parameters or {}, settings=opts)
+    except Exception:
+        if readonly and is_embedded():
+            # chDB applies the settings of a write statement with SET and restores them after;
+            # once readonly is set the restore is refused, and the session would stay readonly
+            # for every later insert on this thread. Drop it; the next call opens a clean one.
+            reset_clients()
+        raise
     summary = getattr(result, "summary", None) or {}
     return Rows(
         columns=list(result.column_names),

@@ -183,3 +183,10 @@ def test_ch_migrations_are_idempotent(db):
     assert ch_migrate.migrate() == []
     cols = [r[0] for r in clickhouse.query("SELECT name FROM system.columns WHERE table = 'event' AND database = currentDatabase()").rows]
     assert set(COLUMNS) <= set(cols)
+
+
+@pytest.mark.django_db
+def test_a_refused_write_through_the_read_helper_does_not_leave_the_thread_readonly(shop):
+    with pytest.raises(Exception):
+        clickhouse.query("INSERT INTO event (client_id) VALUES (1)")
+    assert insert_records([normalize(shop.id, ev())]) == 1

@@ -5,9 +5,10 @@
 -- Why these codecs: rows are sorted by (client_id, event_type, created_at, uuid), so created_at
 -- climbs inside a run and Delta leaves small numbers; ZSTD squeezes what repeats in the ids
 -- (visitor and session ids recur; event_id and session_id use the compact time-ordered layout
--- of events/ingest/rows.py); low-cardinality strings become dictionary codes. The id and time
--- columns use ZSTD(9): it finds far more of those repeats than level 3 for ~2 more bytes saved
--- per event; the other columns are small either way and keep the cheaper level 3.
+-- of events/ingest/rows.py); strings that repeat (product and category ids, page URLs, member
+-- logins, sources) become dictionary codes. ZSTD(9) finds far more of the id repeats than
+-- level 3 (~2 bytes per event less, docs/benchmarks.md#storage) at an insert cost the flusher
+-- can afford.
 --
 -- Deduplication: non_replicated_deduplication_window makes a retried INSERT carrying the same
 -- insert_deduplication_token a no-op (flusher crash/retry); client retries of an event_id are
@@ -18,32 +19,32 @@ CREATE TABLE IF NOT EXISTS event
     client_id          Int32 CODEC(ZSTD(1)),
     uuid               UUID CODEC(ZSTD(9)),
     event_type         UInt8 CODEC(ZSTD(1)),
-    order_id           Nullable(String) CODEC(ZSTD(3)),
-    tracking_id        LowCardinality(Nullable(String)) CODEC(ZSTD(3)),
-    product_id         LowCardinality(Nullable(String)) CODEC(ZSTD(3)),
-    product_option_id1 LowCardinality(Nullable(String)) CODEC(ZSTD(3)),
-    product_option_id2 LowCardinality(Nullable(String)) CODEC(ZSTD(3)),
-    product_quantity   Nullable(UInt8) CODEC(ZSTD(3)),
-    price              Nullable(UInt32) CODEC(ZSTD(3)),
-    amount             Nullable(UInt32) CODEC(ZSTD(3)),
-    keyword            LowCardinality(Nullable(String)) CODEC(ZSTD(3)),
-    sort_by            LowCardinality(Nullable(String)) CODEC(ZSTD(3)),
-    page               Nullable(UInt8) CODEC(ZSTD(3)),
-    board_id           LowCardinality(Nullable(String)) CODEC(ZSTD(3)),
-    article_id         Nullable(String) CODEC(ZSTD(3)),
-    login_id           Nullable(String) CODEC(ZSTD(3)),
-    phone_number       Nullable(String) CODEC(ZSTD(3)),
-    page_url           Nullable(String) CODEC(ZSTD(3)),
-    category_id        LowCardinality(Nullable(String)) CODEC(ZSTD(3)),
-    scroll_bucket      Nullable(UInt8) CODEC(ZSTD(3)),
+    order_id           Nullable(String) CODEC(ZSTD(9)),
+    tracking_id        LowCardinality(Nullable(String)) CODEC(ZSTD(9)),
+    product_id         LowCardinality(Nullable(String)) CODEC(ZSTD(9)),
+    product_option_id1 LowCardinality(Nullable(String)) CODEC(ZSTD(9)),
+    product_option_id2 LowCardinality(Nullable(String)) CODEC(ZSTD(9)),
+    product_quantity   Nullable(UInt8) CODEC(ZSTD(9)),
+    price              Nullable(UInt32) CODEC(ZSTD(9)),
+    amount             Nullable(UInt32) CODEC(ZSTD(9)),
+    keyword            LowCardinality(Nullable(String)) CODEC(ZSTD(9)),
+    sort_by            LowCardinality(Nullable(String)) CODEC(ZSTD(9)),
+    page               Nullable(UInt8) CODEC(ZSTD(9)),
+    board_id           LowCardinality(Nullable(String)) CODEC(ZSTD(9)),
+    article_id         Nullable(String) CODEC(ZSTD(9)),
+    login_id           LowCardinality(Nullable(String)) CODEC(ZSTD(9)),
+    phone_number       Nullable(String) CODEC(ZSTD(9)),
+    page_url           LowCardinality(Nullable(String)) CODEC(ZSTD(9)),
+    category_id        LowCardinality(Nullable(String)) CODEC(ZSTD(9)),
+    scroll_bucket      Nullable(UInt8) CODEC(ZSTD(9)),
     session_id         Nullable(UUID) CODEC(ZSTD(9)),
-    referrer           LowCardinality(String) DEFAULT '' CODEC(ZSTD(3)),
-    utm_source         LowCardinality(String) DEFAULT '' CODEC(ZSTD(3)),
-    utm_medium         LowCardinality(String) DEFAULT '' CODEC(ZSTD(3)),
-    utm_campaign       LowCardinality(String) DEFAULT '' CODEC(ZSTD(3)),
-    utm_content        LowCardinality(String) DEFAULT '' CODEC(ZSTD(3)),
-    utm_term           LowCardinality(String) DEFAULT '' CODEC(ZSTD(3)),
-    device_type        LowCardinality(String) DEFAULT '' CODEC(ZSTD(3)),
+    referrer           LowCardinality(String) DEFAULT '' CODEC(ZSTD(9)),
+    utm_source         LowCardinality(String) DEFAULT '' CODEC(ZSTD(9)),
+    utm_medium         LowCardinality(String) DEFAULT '' CODEC(ZSTD(9)),
+    utm_campaign       LowCardinality(String) DEFAULT '' CODEC(ZSTD(9)),
+    utm_content        LowCardinality(String) DEFAULT '' CODEC(ZSTD(9)),
+    utm_term           LowCardinality(String) DEFAULT '' CODEC(ZSTD(9)),
+    device_type        LowCardinality(String) DEFAULT '' CODEC(ZSTD(9)),
     created_at         DateTime64(6, 'UTC') CODEC(Delta, ZSTD(9))
 )
 ENGINE = MergeTree
