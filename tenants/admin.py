@@ -116,20 +116,22 @@ class ClientAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("Cafe24 연결"))
     def connection_status(self, obj):
-        # The Cafe24 connection model belongs to the integration; until it exists a client is
-        # shown as not connected rather than failing the page.
-        conn = None
-        for attr in ("cafe24_connection", "cafe24connection"):
-            try:
-                conn = getattr(obj, attr, None)
-            except Exception:
-                conn = None
-            if conn is not None:
-                break
-        if conn is None:
-            return _("연결 안 됨")
-        status = getattr(conn, "status", None) or getattr(conn, "get_status_display", lambda: None)()
-        return str(status or _("연결됨"))
+        # The Cafe24 connection model belongs to the integration app: find it as any one-to-one
+        # relation to Client whose model is named after Cafe24, so this column needs no edit
+        # when it lands, and shows "not connected" until then.
+        for rel in Client._meta.related_objects:
+            if not (rel.one_to_one or rel.many_to_one) or "cafe24" not in rel.related_model._meta.model_name:
+                continue
+            if rel.one_to_one:
+                conn = getattr(obj, rel.get_accessor_name(), None)
+            else:
+                conn = getattr(obj, rel.get_accessor_name()).order_by("-pk").first()
+            if conn is None:
+                continue
+            display = getattr(conn, "get_status_display", None)
+            status = display() if callable(display) else getattr(conn, "status", None)
+            return str(status or _("연결됨"))
+        return _("연결 안 됨")
 
     @admin.display(description=gettext_lazy("소유자 초대"))
     def invite_link(self, obj):
