@@ -1,5 +1,5 @@
-"""Logins and failed logins go to the audit log (operators look for account takeover there)."""
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+"""Logins, logouts and failed logins go to the audit log (operators look for account takeover there)."""
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from .net import client_ip as _ip
@@ -16,3 +16,9 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
     # Never store the attempted password; the username is what an operator needs.
     audit_log(action="auth.login_failed", target=str(credentials.get("username", ""))[:150],
               ip_address=_ip(request))
+
+
+@receiver(user_logged_out, dispatch_uid="tenants.audit_logout")
+def audit_logout(sender, request, user, **kwargs):
+    if user is not None:
+        audit_log(action="auth.logout", actor=user, target=user.get_username(), ip_address=_ip(request))

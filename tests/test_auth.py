@@ -60,6 +60,7 @@ def test_logout_is_a_post_and_ends_the_session(shop, owner, login):
     assert http.get(f"/c/{shop.slug}/").status_code == 200
     assert http.post("/accounts/logout/").status_code == 302
     assert http.get(f"/c/{shop.slug}/").status_code == 302
+    assert AuditEntry.objects.filter(action="auth.logout", actor=owner).exists()
 
 
 def test_password_change(shop, owner, login, client):
@@ -67,6 +68,7 @@ def test_password_change(shop, owner, login, client):
     resp = http.post("/accounts/password_change/", {
         "old_password": PASSWORD, "new_password1": "Hangang-river-2026!", "new_password2": "Hangang-river-2026!"})
     assert resp.status_code == 302
+    assert AuditEntry.objects.filter(action="auth.password_change", actor=owner).exists()
     http.logout()
     assert _login(client, owner.username, "Hangang-river-2026!").status_code == 302
 
@@ -89,6 +91,7 @@ def test_password_reset_by_email(shop, owner, client):
     set_url = form_page.redirect_chain[-1][0] if form_page.redirect_chain else link
     done = client.post(set_url, {"new_password1": "Namsan-tower-99!", "new_password2": "Namsan-tower-99!"})
     assert done.status_code == 302
+    assert AuditEntry.objects.filter(action="auth.password_reset", actor=owner).exists()
     assert _login(client, owner.username, "Namsan-tower-99!").status_code == 302
     # The link works once.
     assert "링크가 유효하지 않습니다" in client.get(link, follow=True).content.decode()

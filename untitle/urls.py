@@ -4,11 +4,15 @@ pages live under /c/<slug>/..., the API under /api/v1/clients/<id>/...
 from django.contrib import admin
 from django.urls import include, path
 
-from tenants import views as tenant_views
+from tenants import auth_views, views as tenant_views
 
 urlpatterns = [
     path("", tenant_views.home, name="home"),
     path("healthz", tenant_views.healthz, name="healthz"),
+    # Same paths and names as django.contrib.auth.urls; these two also write the audit log.
+    path("accounts/password_change/", auth_views.AuditedPasswordChangeView.as_view(), name="password_change"),
+    path("accounts/reset/<uidb64>/<token>/", auth_views.AuditedPasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("tenants.urls")),
