@@ -48,3 +48,18 @@ def test_owner_changes_a_role_in_place_with_htmx(page, browser_login, shop):
     expect(page.locator("tr", has_text=member.username).get_by_text("저장됨")).to_be_visible()
     assert member.memberships.get().role == Role.VIEWER
     assert page.url.endswith("/settings/members/")  # no full page reload needed
+
+
+def test_removing_a_member_asks_first(page, browser_login, shop):
+    owner = make_member(shop, Role.OWNER)
+    member = make_member(shop, Role.VIEWER)
+    browser_login(owner)
+    page.goto(f"/c/{shop.slug}/settings/members/")
+    row = page.locator("tr", has_text=member.username)
+    page.once("dialog", lambda d: d.dismiss())
+    row.get_by_role("button", name="내보내기").click()
+    assert member.memberships.filter(client=shop).exists()  # cancelled: nothing happened
+    page.once("dialog", lambda d: d.accept())
+    row.get_by_role("button", name="내보내기").click()
+    expect(page.locator(".messages")).to_contain_text(member.username)
+    assert not member.memberships.filter(client=shop).exists()
