@@ -32,6 +32,15 @@ def test_the_set_has_enough_questions_of_every_kind():
             assert "$C" in it.sql or "{client_id:Int32}" in it.sql, it.id  # every reference is client-scoped
 
 
+def test_the_held_out_set_is_well_formed_and_new():
+    main = runner.load()
+    held = runner.load(runner.QUESTIONS_FILE.with_name("questions_holdout.yaml"))
+    assert len(held.items) >= 30 and {it.kind for it in held.items} == {"A", "B", "C"}
+    assert held.today == main.today and held.dataset == main.dataset  # same shop, same answers' basis
+    assert not {it.question for it in held.items} & {it.question for it in main.items}
+    assert not {it.id for it in held.items} & {it.id for it in main.items}
+
+
 def test_a_broken_set_is_refused(tmp_path):
     bad = tmp_path / "q.yaml"
     bad.write_text("today: 2025-08-10\ntimezone: Asia/Seoul\ndataset: {seed: 1, days: 1, visitors: 1, end: 2025-08-10}\n"
