@@ -142,3 +142,11 @@ def test_serve_runs_web_worker_and_beat_in_one_process(embedded_env):
             server.wait(10)
     assert server.returncode == 0, log_path.read_text()[-3000:]
     assert "UNTITLE stopped" in log_path.read_text()
+
+
+def test_bad_port_is_a_one_line_error():
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--port must be 0-65535"):
+        call_command("serve", port=70000)

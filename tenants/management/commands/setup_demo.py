@@ -37,7 +37,8 @@ class Command(BaseCommand):
     help = "Create (once) the demo client and demo owner, load demo events, print the login."
 
     def add_arguments(self, parser):
-        parser.add_argument("--visitors", type=int, default=3000)
+        # Visits per day for generate_events: a month of a small shop in a few seconds.
+        parser.add_argument("--visitors", type=int, default=1000)
         parser.add_argument("--days", type=int, default=30)
         parser.add_argument("--skip-events", action="store_true", help="do not generate demo events")
         parser.add_argument("--format", choices=["text", "json"], default="text")
