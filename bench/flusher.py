@@ -27,6 +27,7 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--per-entry", type=int, default=50)
     ap.add_argument("--shops", type=int, default=8)
+    ap.add_argument("--batch", type=int, default=100_000, help="events per INSERT (flusher max_events)")
     ap.add_argument("--buffer", choices=["spool", "redis"], default="spool")
     ap.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2"))
     args = ap.parse_args()
@@ -79,7 +80,15 @@ def main() -> None:
 
     buffer = flusher.get_buffer()
     t0 = time.perf_counter()
-    stats = flusher.drain(buffer, timeout=3600)
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        prof = cProfile.Profile()
+        stats = prof.runcall(flusher.drain, buffer, timeout=3600, max_events=args.batch)
+        pstats.Stats(prof).sort_stats("tottime").print_stats(15)
+    else:
+        stats = flusher.drain(buffer, timeout=3600, max_events=args.batch)
     flush_s = time.perf_counter() - t0
     stored = clickhouse.query("SELECT count() FROM event", readonly=False).rows[0][0]
     assert stored == args.events == stats.inserted, (stored, stats)

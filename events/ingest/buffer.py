@@ -71,6 +71,9 @@ class Spool:
         self._file = None
         self._path: Path | None = None
         self._pid = None
+        # Reader side: how far read() has handed out, ahead of the committed offsets, so the
+        # flusher can parse the next batch while the previous one is being inserted.
+        self._cursor: dict[str, int] = {}
 
     # ---- writer side ----------------------------------------------------------------------
     def _open_segment(self) -> None:
@@ -194,7 +197,7 @@ class Spool:
         for seg in self.segments():
             if total >= max_events:
                 break
-            start = self._read_offset(seg)
+            start = max(self._read_offset(seg), self._cursor.get(seg.stem, 0))
             try:
                 with open(seg, "rb") as f:
                     f.seek(start)
@@ -219,12 +222,17 @@ class Spool:
                 pos = nl + 1
                 entries += 1
             end = start + pos
+            self._cursor[seg.stem] = end
             total += len(records)
             batches.append(Batch(
                 token=f"spool:{seg.stem}:{start}:{end}", records=records, entries=entries,
                 commit=lambda seg=seg, end=end: self._commit(seg, end),
             ))
         return batches
+
+    def rewind(self) -> None:
+        """Forget what was read but not committed (after a failed insert): read it again."""
+        self._cursor.clear()
 
     def _commit(self, seg: Path, end: int) -> None:
         self._write_offset(seg, end)
@@ -236,6 +244,7 @@ class Spool:
             self._drop(seg)
 
     def _drop(self, seg: Path) -> None:
+        self._cursor.pop(seg.stem, None)
         for p in (seg, self._offset_path(seg)):
             try:
                 p.unlink()
@@ -301,6 +310,9 @@ class RedisStreamBuffer:
         self.claim_idle_ms = claim_idle_ms
         self._groups_ready: set[str] = set()
         self._append = self.redis.register_script(APPEND_LUA)
+        # Re-read our own pending entries (XREADGROUP id 0) at start and after a failed insert;
+        # otherwise only new ones, so reading ahead never hands out an in-flight batch twice.
+        self._recovered: set[str] = set()
 
     def append(self, records: list[dict], *, client_id: int | None = None) -> None:
         cid = client_id if client_id is not None else records[0]["client_id"]
@@ -341,11 +353,17 @@ class RedisStreamBuffer:
                 continue
             self._ensure_group(key)
             # A dead flusher's entries (other consumer name) become ours after claim_idle_ms.
-            self.redis.xautoclaim(key, GROUP, self.consumer, self.claim_idle_ms, "0-0", count=1000)
+            claimed = self.redis.xautoclaim(key, GROUP, self.consumer, self.claim_idle_ms, "0-0", count=1000)
+            if claimed and len(claimed) > 1 and claimed[1]:
+                self._recovered.discard(key)  # they are in our pending list now: read them
             # Our own pending entries first (a retry after a failed insert), then new ones.
             count = max(1, max_events // 20)
-            resp = self.redis.xreadgroup(GROUP, self.consumer, {key: "0"}, count=count)
-            entries = resp[0][1] if resp and resp[0][1] else []
+            entries = []
+            if key not in self._recovered:
+                resp = self.redis.xreadgroup(GROUP, self.consumer, {key: "0"}, count=count)
+                entries = resp[0][1] if resp and resp[0][1] else []
+                if not entries:
+                    self._recovered.add(key)
             if not entries:
                 resp = self.redis.xreadgroup(GROUP, self.consumer, {key: ">"}, count=count,
                                              block=block_ms or None)
@@ -363,6 +381,9 @@ class RedisStreamBuffer:
             batches.append(Batch(token=token, records=records, entries=len(ids),
                                  commit=lambda key=key, ids=ids: self._commit(key, ids)))
         return batches
+
+    def rewind(self) -> None:
+        self._recovered.clear()
 
     def _commit(self, key: str, ids: list) -> None:
         pipe = self.redis.pipeline(transaction=True)

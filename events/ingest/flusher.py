@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from events.clickhouse import ClickHouseUnavailable
-from events.ingest.store import insert_records
+from events.clickhouse import ClickHouseUnavailable, reset_clients
+from events.ingest import store
 
 log = logging.getLogger(__name__)
 
@@ -54,52 +55,116 @@ def _spool(path: str):
         return _spools[path]
 
 
-def flush_once(buffer, *, max_events: int = 100_000) -> FlushStats:
-    """Read what is buffered (up to max_events), insert it, commit it. Raises while CH is down."""
-    stats = FlushStats()
-    for batch in buffer.read(max_events):
-        stats.read += len(batch.records)
-        stats.inserted += insert_records(batch.records, dedup_token=batch.token)
+class Flusher:
+    """Moves batches from a buffer into ClickHouse, two stages overlapped.
+
+    While batch N is being inserted (ClickHouse works, Python waits without the GIL), the next
+    read parses batch N+1. Batch N+1's lookup of existing event_ids runs only after batch N is
+    in, so a duplicate spread over two batches is still caught. Batches are committed in order,
+    each right after its own insert; on any failure the buffer rewinds to the last commit.
+    """
+
+    def __init__(self, buffer, *, max_events: int = 100_000):
+        self.buffer = buffer
+        self.max_events = max_events
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="flusher-insert")
+
+    def close(self) -> None:
+        # The insert thread holds its own ClickHouse connection (one per thread): close it.
+        try:
+            self._pool.submit(reset_clients).result(timeout=30)
+        except Exception:
+            pass
+        self._pool.shutdown(wait=True)
+
+    def flush(self, *, rounds: int = 1) -> FlushStats:
+        """Read up to ``rounds`` times (each up to max_events) and insert everything read."""
+        stats = FlushStats()
+        inflight = None
+        try:
+            for _ in range(rounds):
+                batches = self.buffer.read(self.max_events)  # overlaps the in-flight insert
+                for batch in batches:
+                    planned = store.plan(batch.records)
+                    if inflight is not None:
+                        self._finish(inflight, stats)
+                        inflight = None
+                    todo = store.new_only(planned)
+                    stats.read += len(batch.records)
+                    inflight = (self._pool.submit(store.write, todo, dedup_token=batch.token), batch)
+                if not batches:
+                    break
+            if inflight is not None:
+                self._finish(inflight, stats)
+                inflight = None
+        except BaseException:
+            if inflight is not None:
+                try:
+                    inflight[0].result()  # let it end before reading again; its batch was not committed
+                except BaseException:
+                    pass
+            self.buffer.rewind()
+            raise
+        return stats
+
+    @staticmethod
+    def _finish(inflight, stats: FlushStats) -> None:
+        future, batch = inflight
+        stats.inserted += future.result()
         batch.commit()
         stats.batches += 1
-    return stats
+
+
+def flush_once(buffer, *, max_events: int = 100_000) -> FlushStats:
+    """Read what is buffered (up to max_events), insert it, commit it. Raises while CH is down."""
+    flusher = Flusher(buffer, max_events=max_events)
+    try:
+        return flusher.flush()
+    finally:
+        flusher.close()
 
 
 def run_forever(stop_event: threading.Event, *, buffer=None, idle_wait: float = 0.2,
                 max_events: int = 100_000) -> None:
     buffer = buffer or get_buffer()
+    flusher = Flusher(buffer, max_events=max_events)
     backoff = 0.5
-    while not stop_event.is_set():
-        try:
-            stats = flush_once(buffer, max_events=max_events)
-        except ClickHouseUnavailable as exc:
-            log.warning("flusher: ClickHouse unavailable (%s); retrying in %.1fs", str(exc)[:200], backoff)
-            stop_event.wait(backoff)
-            backoff = min(backoff * 2, MAX_BACKOFF)
-            continue
-        except Exception:
-            # Redis hiccup or a bug: keep the events (nothing was committed) and try again later.
-            log.exception("flusher: unexpected error; retrying in %.1fs", backoff)
-            stop_event.wait(backoff)
-            backoff = min(backoff * 2, MAX_BACKOFF)
-            continue
-        backoff = 0.5
-        if stats.read == 0:
-            stop_event.wait(idle_wait)
-        elif stats.inserted:
-            log.debug("flusher: %d events inserted (%d read)", stats.inserted, stats.read)
+    try:
+        while not stop_event.is_set():
+            try:
+                stats = flusher.flush(rounds=20)
+            except ClickHouseUnavailable as exc:
+                log.warning("flusher: ClickHouse unavailable (%s); retrying in %.1fs", str(exc)[:200], backoff)
+                stop_event.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
+            except Exception:
+                # Redis hiccup or a bug: keep the events (nothing was committed) and try again later.
+                log.exception("flusher: unexpected error; retrying in %.1fs", backoff)
+                stop_event.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
+            backoff = 0.5
+            if stats.read == 0:
+                stop_event.wait(idle_wait)
+    finally:
+        flusher.close()
 
 
-def drain(buffer=None, *, timeout: float = 60.0) -> FlushStats:
+def drain(buffer=None, *, timeout: float = 60.0, max_events: int = 100_000) -> FlushStats:
     """Flush until the buffer is empty (tests, benchmarks, shutdown)."""
     buffer = buffer or get_buffer()
     total = FlushStats()
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        stats = flush_once(buffer)
-        total.batches += stats.batches
-        total.read += stats.read
-        total.inserted += stats.inserted
-        if stats.read == 0:
-            break
+    flusher = Flusher(buffer, max_events=max_events)
+    try:
+        while time.monotonic() < deadline:
+            stats = flusher.flush(rounds=50)
+            total.batches += stats.batches
+            total.read += stats.read
+            total.inserted += stats.inserted
+            if stats.read == 0:
+                break
+    finally:
+        flusher.close()
     return total

@@ -40,17 +40,19 @@ _MAX_RANGES = 64
 def _time_ranges(recs: list[dict]) -> list[list[dict]]:
     """Split records sorted by created_at where they are more than a minute apart."""
     groups: list[list[dict]] = []
-    last = None
+    prev = None
     for rec in recs:
-        ts = datetime.fromisoformat(rec["created_at"])
-        if last is None or ts - last > _GAP:
+        stamp = rec["created_at"]
+        # Same "YYYY-MM-DD HH:MM" prefix means less than a minute apart: skip the parsing.
+        if prev is None or (stamp[:16] != prev[:16]
+                            and datetime.fromisoformat(stamp) - datetime.fromisoformat(prev) > _GAP):
             groups.append([])
         groups[-1].append(rec)
-        last = ts
+        prev = stamp
     return groups
 
 
-def _existing_ids(records: list[dict]) -> set[tuple[int, str]]:
+def _existing_ids(records: list[dict], presorted: bool = False) -> set[tuple[int, str]]:
     """Which (client_id, event_id) of these records the table already holds.
 
     Binding thousands of UUIDs as a query parameter is slow (seconds per 100k), so for the usual
@@ -59,7 +61,7 @@ def _existing_ids(records: list[dict]) -> set[tuple[int, str]]:
     history (imports) falls back to chunked IN lookups per shop.
     """
     found: set[tuple[int, str]] = set()
-    recs = sorted(records, key=lambda r: r["created_at"])
+    recs = records if presorted else sorted(records, key=lambda r: r["created_at"])
     groups = _time_ranges(recs)
     client = clickhouse.get_client()
     if len(groups) <= _MAX_RANGES:
@@ -98,17 +100,26 @@ def _existing_ids(records: list[dict]) -> set[tuple[int, str]]:
     return found
 
 
-def insert_records(records: Iterable[dict], *, dedup_token: str | None = None) -> int:
-    """Insert normalized records (``rows.normalize`` output); returns how many were new."""
+def plan(records: Iterable[dict]) -> list[dict]:
+    """Drop repeats inside the batch and sort by created_at (pure Python, no ClickHouse)."""
     unique: dict[tuple[int, str], dict] = {}
     for rec in records:
         unique.setdefault((rec["client_id"], rec["event_id"]), rec)
-    if not unique:
-        return 0
-    todo = list(unique.values())
-    existing = _existing_ids(todo)
-    if existing:
-        todo = [r for r in todo if (r["client_id"], r["event_id"]) not in existing]
+    return sorted(unique.values(), key=lambda r: r["created_at"])
+
+
+def new_only(planned: list[dict]) -> list[dict]:
+    """The planned records whose event_id the table does not hold yet."""
+    if not planned:
+        return planned
+    existing = _existing_ids(planned, presorted=True)
+    if not existing:
+        return planned
+    return [r for r in planned if (r["client_id"], r["event_id"]) not in existing]
+
+
+def write(todo: list[dict], *, dedup_token: str | None = None) -> int:
+    """One INSERT of already deduplicated records; ClickHouse drops a repeat of ``dedup_token``."""
     if not todo:
         return 0
     # One JSON array is ~30x faster to build than per-row dumps; JSONEachRow accepts arrays.
@@ -126,6 +137,11 @@ def insert_records(records: Iterable[dict], *, dedup_token: str | None = None) -
         clickhouse.reset_clients()  # a broken connection must not be reused on the retry
         raise clickhouse.ClickHouseUnavailable(str(exc)[:500]) from exc
     return len(todo)
+
+
+def insert_records(records: Iterable[dict], *, dedup_token: str | None = None) -> int:
+    """Insert normalized records (``rows.normalize`` output); returns how many were new."""
+    return write(new_only(plan(records)), dedup_token=dedup_token)
 
 
 def insert_events(rows: Iterable[Sequence], *, dedup_token: str | None = None,
