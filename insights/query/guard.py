@@ -29,6 +29,7 @@ from sqlglot.errors import SqlglotError
 MAX_SQL_CHARS = 20_000
 ALLOWED_TABLES = frozenset({"event"})
 CLIENT_PARAM = "client_id"
+QUERY_SETTINGS = "SETTINGS join_use_nulls = 1"
 
 # Must match events/ch_migrations (a test compares this with system.columns).
 EVENT_COLUMNS = frozenset({
@@ -354,4 +355,6 @@ def guard_sql(sql: str, *, client_id: int, max_limit: int = 10_000) -> tuple[str
     # Comments are dropped, not re-emitted: a comment holding "*/" must never become SQL.
     out = tree.sql(dialect=_Dialect, comments=False)
     _prove_scoped(out)
-    return out, {CLIENT_PARAM: client_id}
+    # Our own setting, never the user's: the seed's anti-join style (LEFT JOIN ... IS NULL) only
+    # finds the unmatched rows when they are NULL, not ClickHouse's default zero values.
+    return f"{out}\n{QUERY_SETTINGS}", {CLIENT_PARAM: client_id}

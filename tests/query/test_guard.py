@@ -210,12 +210,19 @@ def test_scoped_queries_still_answer_for_the_own_client(data):
     assert data.query(sql, params).rows == [(1000, 999_999_000)]
 
 
-def test_anti_join_keeps_its_meaning_after_the_rewrite(data):
+@pytest.mark.parametrize("sql", [
+    # the seed's style: LEFT JOIN ... IS NULL
+    "SELECT DISTINCT a.uuid FROM event AS a LEFT JOIN event AS b ON a.uuid = b.uuid AND b.event_type = 62 "
+    "WHERE a.event_type = 82 AND b.uuid IS NULL",
+    # the same inside a union, where the limit cap wraps the query
+    "SELECT DISTINCT a.uuid FROM event AS a LEFT JOIN event AS b ON a.uuid = b.uuid AND b.event_type = 62 "
+    "WHERE a.event_type = 82 AND b.uuid IS NULL UNION DISTINCT SELECT uuid FROM event WHERE 0",
+    "WITH buyers AS (SELECT DISTINCT uuid FROM event WHERE event_type = 62) "
+    "SELECT DISTINCT a.uuid FROM event AS a LEFT ANTI JOIN buyers AS b ON a.uuid = b.uuid WHERE a.event_type = 82",
+])
+def test_anti_join_keeps_its_meaning_after_the_rewrite(data, sql):
     # viewed but never ordered: visitor 0 (visitor 1 ordered); the other client's 1,000 buyers
     # must not become "buyers" of this shop either
-    sql = ("WITH buyers AS (SELECT DISTINCT uuid FROM event WHERE event_type = 62) "
-           "SELECT DISTINCT a.uuid FROM event AS a LEFT ANTI JOIN buyers AS b ON a.uuid = b.uuid "
-           "WHERE a.event_type = 82")
     guarded, params = guard_sql(sql, client_id=SHOP)
     assert data.query(guarded, params).rows == [(visitor(0, SHOP),)]
 
@@ -230,11 +237,11 @@ def test_seed_example_query_runs_unchanged_in_meaning(data):
 
 def test_limit_is_capped_or_added():
     sql, _ = guard_sql("SELECT uuid FROM event LIMIT 5000000", client_id=SHOP, max_limit=100)
-    assert sql.endswith("LIMIT 100")
+    assert sql.endswith("LIMIT 100\nSETTINGS join_use_nulls = 1")
     sql, _ = guard_sql("SELECT uuid FROM event", client_id=SHOP, max_limit=100)
-    assert sql.endswith("LIMIT 100")
+    assert sql.endswith("LIMIT 100\nSETTINGS join_use_nulls = 1")
     sql, _ = guard_sql("SELECT uuid FROM event LIMIT 7", client_id=SHOP, max_limit=100)
-    assert sql.endswith("LIMIT 7")
+    assert sql.endswith("LIMIT 7\nSETTINGS join_use_nulls = 1")
 
 
 def test_every_event_reference_is_rewritten_with_the_bound_parameter():
