@@ -206,6 +206,7 @@ def test_eval_ask_scores_gemini_through_its_http_api(seeded, capsys):
                      "--client-id", str(CID), "--only", "b01,b20")
     rep = json.loads(capsys.readouterr().out)["reports"][0]
     assert rep["engine"] == "gemini" and rep["execution_accuracy"] == 50.0
+    assert rep["model_calls"] == 2 and rep["tokens"] == 2 * 2530  # what the questions cost
     assert [f["id"] for f in rep["failures"]] == ["b20"]
 
 

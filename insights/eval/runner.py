@@ -223,6 +223,8 @@ class Result:
     why: str = ""
     elapsed_ms: float = 0.0
     answered_by: str | None = None
+    model_calls: int = 0      # requests to a model (Gemini: 1 + corrections)
+    tokens: int = 0           # total tokens the model billed for this question
 
 
 @dataclass
@@ -269,6 +271,8 @@ class Report:
             "execution_accuracy": self.execution_accuracy, "kind_accuracy": self.kind_accuracy,
             "window_accuracy": self.window_accuracy, "by_kind": self.by_kind(),
             "latency_ms": self.latency_ms(),
+            "model_calls": sum(r.model_calls for r in self.results),
+            "tokens": sum(r.tokens for r in self.results),
             "slowest": [{"id": r.id, "ms": r.elapsed_ms}
                         for r in sorted(self.results, key=lambda r: -r.elapsed_ms)[:5]],
             "failures": [asdict(r) for r in self.failures()],
@@ -333,9 +337,16 @@ def evaluate(evalset: EvalSet, *, engine, answer: Callable, run: Callable, clien
             ok, why = _truncated_ok(it, expected[it.id], list(ans.columns), list(ans.rows), limit, tz)
         else:
             ok, why = compare(it, expected[it.id], list(ans.columns), list(ans.rows), tz)
+        calls, tokens = _model_usage(engine)
         report.results.append(Result(it.id, it.question, it.kind, kind, kind_ok, ok, window_ok, why, elapsed,
-                                     getattr(engine, "name", None)))
+                                     getattr(engine, "name", None), calls, tokens))
     return report
+
+
+def _model_usage(engine) -> tuple[int, int]:
+    """Requests and tokens of the engine's last question (GeminiEngine keeps them; rules do not)."""
+    usage = getattr(engine, "usage", None) or []
+    return int(getattr(engine, "calls", 0) or 0), sum(int(u.get("total_token_count") or 0) for u in usage)
 
 
 def _truncated_ok(item: Item, expected_rows: list[tuple], columns: list[str], rows: list[tuple],
@@ -357,6 +368,9 @@ def format_text(reports: list[Report]) -> str:
         lines.append(f"engine {rep.engine}: {len(rep.results)} questions, execution accuracy "
                      f"{rep.execution_accuracy}%, kind accuracy {rep.kind_accuracy}%, window accuracy "
                      f"{rep.window_accuracy}%, latency p50 {lat.get('p50')} ms p95 {lat.get('p95')} ms")
+        calls = sum(r.model_calls for r in rep.results)
+        if calls:
+            lines.append(f"  model: {calls} requests, {sum(r.tokens for r in rep.results):,} tokens")
         for k, v in rep.by_kind().items():
             lines.append(f"  kind {k}: {v['n']} questions, execution {v['execution_accuracy']}%, "
                          f"kind {v['kind_accuracy']}%")
