@@ -2,8 +2,8 @@
 
 The model never writes SQL here: its answer is constrained to the IR's JSON schema, validated
 by the same pydantic models the offline parser produces, and compiled by our compiler. When the
-answer does not validate, the validation errors go back to the model (at most ``MAX_RETRIES``
-corrections). Network errors, timeouts, quota (429) and server errors raise
+answer does not validate (or validates but our compiler refuses it), the errors go back to the
+model (at most ``MAX_RETRIES`` corrections, all within one time budget). Network errors, timeouts, quota (429) and server errors raise
 ``EngineUnavailable`` so the pipeline falls back to the offline engine. No Django import.
 """
 from __future__ import annotations
@@ -194,6 +194,25 @@ def _shared_http() -> httpx.Client:
         return _http_client
 
 
+def _compile_error(q: Query, *, timezone: str, today: date) -> str:
+    """What our compiler says about a schema-valid IR ("" when it compiles): also fed back."""
+    from zoneinfo import ZoneInfo
+
+    from insights.query.compiler import CompileError, compile_query
+
+    if q.kind == "C":
+        return ""
+    try:
+        ZoneInfo(timezone)
+    except Exception:  # the caller's timezone, not the model's mistake: let the pipeline say so
+        return ""
+    try:
+        compile_query(q, client_id=0, timezone=timezone, today=today)
+    except CompileError as exc:
+        return f"- {exc}"
+    return ""
+
+
 class GeminiEngine:
     name = "gemini"
 
@@ -279,10 +298,15 @@ class GeminiEngine:
                                         f"{attempt} answers in {self.total_timeout}s, none valid")
             text = self._generate(contents, min(self.timeout, remaining))
             try:
-                return Query.model_validate_json(text)
+                q = Query.model_validate_json(text)
             except ValidationError as exc:
                 error = _errors_text(exc)
                 log.info("gemini answer %d did not validate: %s", attempt + 1, error)
+                continue
+            error = _compile_error(q, timezone=timezone, today=today)
+            if not error:
+                return q
+            log.info("gemini answer %d does not compile: %s", attempt + 1, error)
         raise ModelOutputInvalid(error.splitlines()[0][:300], attempts=MAX_RETRIES + 1)
 
 

@@ -105,6 +105,20 @@ def test_invalid_answer_is_corrected_with_the_validation_errors_fed_back():
 
 
 @respx.mock
+def test_an_answer_our_compiler_refuses_is_corrected_with_its_message():
+    revenue_of_big_orders = {"kind": "B", "aggregate": {"metric": "revenue", "event": {
+        "event": "order_complete", "filters": {"order_total": {"gte": 100000}}}}}
+    route = respx.post(URL).mock(side_effect=[
+        httpx.Response(200, json=body(revenue_of_big_orders)),
+        httpx.Response(200, json=body({"kind": "B", "aggregate": {"metric": "revenue"}})),
+    ])
+    q = ask(engine(), "어제 매출")
+    assert q.aggregate.metric == "revenue" and q.aggregate.event is None
+    feedback = json.loads(route.calls[1].request.content)["contents"][2]["parts"][0]["text"]
+    assert "주문 합계 금액 조건은 방문자 조건에서만" in feedback
+
+
+@respx.mock
 def test_broken_json_is_also_corrected():
     respx.post(URL).mock(side_effect=[
         httpx.Response(200, json=body(None, text='{"kind": "A", "audience": ')),
