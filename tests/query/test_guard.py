@@ -145,6 +145,12 @@ ATTACKS = [
     ("SELECT uuid FROM event WHERE keyword = 'x\\' UNION ALL SELECT login_id FROM event WHERE client_id = 910002 --'",
      "scoped"),
     ("SELECT uuid FROM event # */ UNION ALL SELECT 1\n", "scoped"),
+    # quotes inside identifiers and strings stay inside them when printed again
+    ('SELECT uuid AS "x"" FROM event WHERE client_id = 910002 --" FROM event', "scoped"),
+    ("SELECT uuid AS `a`` UNION ALL SELECT uuid FROM event WHERE client_id = 910002 --` FROM event", "scoped"),
+    ("SELECT uuid, 'a\\\\' AS s FROM event AS \"e\\\"x\"", "scoped"),
+    ("SELECT uuid FROM event WHERE keyword = 'a' ' OR client_id = 910002'", "scoped"),
+    ("SELECT uuid FROM event WHERE keyword = $$x' OR 1=1 --$$", "reject"),
     # unions, joins, aliases, subqueries
     ("SELECT uuid FROM event WHERE client_id = 910001 UNION ALL SELECT uuid FROM event WHERE client_id = 910002",
      "scoped"),
