@@ -125,36 +125,9 @@ def _gemini_schema() -> dict:
     return clean(schema)
 
 
-_CONTEXT_SQL = """
-SELECT
-    topKIf(30)(assumeNotNull(product_id), event_type = 82 AND product_id IS NOT NULL) AS products,
-    topKIf(20)(assumeNotNull(category_id), event_type = 21 AND category_id IS NOT NULL) AS categories,
-    topKIf(20)(assumeNotNull(keyword), event_type = 20 AND keyword IS NOT NULL) AS keywords,
-    topKIf(10)(assumeNotNull(board_id), event_type = 71 AND board_id IS NOT NULL) AS boards,
-    topKIf(20)(assumeNotNull(tracking_id), event_type = 102 AND tracking_id IS NOT NULL) AS tracking_ids,
-    topKIf(20)(utm_campaign, event_type = 1 AND utm_campaign != '') AS campaigns
-FROM event
-WHERE client_id = {client_id:Int32} AND event_type IN (1, 20, 21, 71, 82, 102)
-  AND created_at >= {since:DateTime64(6, 'UTC')}
-"""
-
-
-def client_context(run, *, client_id: int, now_utc, days: int = 30) -> dict:
-    """The client's own vocabulary for the prompt: ids and words its shoppers actually used.
-
-    With it the model maps "원피스 검색" or "cmp-2 메시지" to values that exist. ``run`` is
-    events.clickhouse.query (any callable (sql, params) -> rows with .columns/.rows).
-    """
-    from datetime import timedelta
-
-    since = (now_utc - timedelta(days=days)).strftime("%Y-%m-%d %H:%M:%S.%f")
-    res = run(_CONTEXT_SQL, {"client_id": client_id, "since": since})
-    if not res.rows:
-        return {}
-    return {k: [str(v) for v in vals] for k, vals in zip(res.columns, res.rows[0]) if vals}
-
-
 def build_prompt(question: str, *, today: date, timezone: str, context: dict | None = None) -> str:
+    """The user turn. ``context`` is the shop's own vocabulary (insights.selectors.ask_context):
+    products, categories, keywords, boards, tracking_ids, campaigns — lists of strings."""
     context = context or {}
     parts = [
         f"오늘 날짜는 {today.isoformat()}이고 시간대는 {timezone}야. 날짜 조건은 이 시간대의 로컬 자정 기준이야.",

@@ -14,7 +14,7 @@ import pytest
 import respx
 
 from insights.query.ir import Query
-from insights.query.llm import EngineUnavailable, GeminiEngine, ModelOutputInvalid
+from insights.query.llm import EngineUnavailable, GeminiEngine, ModelOutputInvalid, build_prompt
 
 MODEL = "gemini-2.5-flash"
 URL = f"https://generativelanguage.googleapis.com/v1beta/models/{MODEL}:generateContent"
@@ -85,6 +85,15 @@ def test_valid_answer_becomes_the_ir_and_the_request_is_constrained_to_its_schem
     user = sent["contents"][0]["parts"][0]["text"]
     assert "2025-08-09" in user and "Asia/Seoul" in user and "product_view" in user
     assert "3번 상품" in user and "7" in user
+
+
+def test_the_prompt_carries_the_shops_vocabulary_and_nothing_else():
+    ctx = {"products": ["7", "3"], "keywords": ["린넨 셔츠"], "tracking_ids": ["cmp-2"], "campaigns": ["vip_coupon"],
+           "unknown": ["should-not-appear"]}
+    prompt = build_prompt("cmp-2 메시지 클릭한 사람", today=TODAY, timezone="Asia/Seoul", context=ctx)
+    assert "7, 3" in prompt and "린넨 셔츠" in prompt and "cmp-2" in prompt and "vip_coupon" in prompt
+    assert "should-not-appear" not in prompt
+    assert prompt.rstrip().endswith("질문: cmp-2 메시지 클릭한 사람")
 
 
 @respx.mock
