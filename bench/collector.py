@@ -1,6 +1,6 @@
-"""Collector benchmark: wrk on loopback against uvicorn serving events.collector.app.
+"""Collector benchmark: wrk on loopback against granian or uvicorn serving events.collector.app.
 
-    .venv/bin/python bench/collector.py [--buffer redis|spool] [--workers 2] [--duration 15]
+    .venv/bin/python bench/collector.py [--buffer redis|spool] [--server granian|uvicorn] [--workers 2] [--duration 15]
                                         [--connections 64] [--kinds single,batch50,session]
 
 For each kind (single-event requests, 50-event batches, session creation as in the seed's
@@ -59,6 +59,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--buffer", choices=["redis", "spool"], default="redis")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--server", choices=["uvicorn", "granian"],
+                    default="granian" if (ROOT / ".venv/bin/granian").exists() else "uvicorn")
     ap.add_argument("--duration", type=int, default=15)
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
@@ -96,10 +98,15 @@ def main() -> None:
         redis.Redis.from_url(args.redis_url).flushdb()
     results = []
     port = free_port()
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/uvicorn"), "events.collector.app:app", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(args.workers), "--http", "httptools", "--loop", "uvloop", "--no-access-log",
-         "--log-level", "warning"], cwd=ROOT, env=env)
+    if args.server == "granian":
+        cmd = [str(ROOT / ".venv/bin/granian"), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(args.workers), "--loop", "uvloop", "--no-ws", "--log-level", "warning",
+               "events.collector.app:app"]
+    else:
+        cmd = [str(ROOT / ".venv/bin/uvicorn"), "events.collector.app:app", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(args.workers), "--http", "httptools", "--loop", "uvloop", "--no-access-log",
+               "--log-level", "warning"]
+    server = subprocess.Popen(cmd, cwd=ROOT, env=env)
     try:
         for _ in range(100):
             try:
@@ -141,7 +148,7 @@ def main() -> None:
         server.wait(10)
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"\nbuffer={args.buffer} uvicorn workers={args.workers} wrk -t{args.threads} -c{args.connections} "
+    print(f"\nbuffer={args.buffer} {args.server} workers={args.workers} wrk -t{args.threads} -c{args.connections} "
           f"-d{args.duration}s, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
     print("| kind | requests/s | events/s | p50 ms | p99 ms | non-2xx | events acked | rows in ClickHouse | load avg |")
     print("|---|---|---|---|---|---|---|---|---|")

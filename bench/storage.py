@@ -2,17 +2,12 @@
 
     .venv/bin/python bench/storage.py [--events 1000000] [--days 30] [--shops 4]
 
-Generates synthetic shop traffic with events.generate (the same generator as
-``manage.py generate_events``) into a staging table, then stores the very same rows in our
-``event`` table and in ``event_seed`` (the seed's DDL from seeds/000-untitle.md, only the name
+Generates synthetic shop traffic with events.generate (the same generator and bulk insert as
+``manage.py generate_events``; its ids already use the stored layout of events/ingest/rows.py,
+as the collector and importers write them) into our ``event`` table in a fresh chDB, copies the
+very same rows into ``event_seed`` (the seed's DDL from seeds/000-untitle.md, only the name
 changed), merges both (OPTIMIZE FINAL, as a table at rest ends up) and compares bytes on disk
-per event.
-
-Ids: the collector and importers store event_id/session_id in the compact layout of
-events/ingest/rows.py (``canonical_event_id``); the generator's raw ids are random uuids. The
-main comparison stores the ingest path's ids in BOTH tables (same values, built here in SQL with
-the same layout, cityHash64 standing in for blake2b); a second pair of rows, with --raw-ids,
-stores the generator's random ids in both, for reference. ``--events 10000000`` is the reference size (a few minutes on 2 cores).
+per event. ``--events 10000000`` is the reference size (a few minutes on 2 cores).
 Prints Markdown, including the per-column breakdown.
 """
 from __future__ import annotations
@@ -64,16 +59,6 @@ SEED_COLUMNS = ("event_id, client_id, uuid, event_type, order_id, tracking_id, p
                 "login_id, phone_number, page_url, category_id, scroll_bucket, created_at")
 
 
-def compact_id_sql(t: str, key: str) -> str:
-    """SQL twin of rows.compact_id: minute of ``t`` + 58 bits of cityHash64(key) + zero word."""
-    r = f"cityHash64({key})"
-    lo = f"leftPad(hex(bitOr(bitShiftLeft(toUInt64(2), 62), bitShiftLeft(bitAnd({r}, 1073741823), 32))), 16, '0')"
-    return (f"toUUID(concat(leftPad(hex(toUInt32(intDiv(toUnixTimestamp64Micro({t}), 60000000))), 8, '0'), '-', "
-            f"leftPad(hex(toUInt16(bitAnd(bitShiftRight({r}, 42), 65535))), 4, '0'), '-8', "
-            f"substring(leftPad(hex(toUInt16(bitAnd(bitShiftRight({r}, 30), 4095))), 4, '0'), 2, 3), '-', "
-            f"substring({lo}, 1, 4), '-', substring({lo}, 5, 12)))")
-
-
 def table_size(clickhouse, table: str) -> dict:
     row = clickhouse.query(
         "SELECT sum(rows), sum(data_compressed_bytes), sum(data_uncompressed_bytes), sum(bytes_on_disk), count() "
@@ -87,7 +72,6 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--shops", type=int, default=4)
     ap.add_argument("--keep", action="store_true", help="keep the temporary chDB directory")
-    ap.add_argument("--raw-ids", action="store_true", help="also compare with the generator's random ids")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="untitle-bench-storage-"))
@@ -106,50 +90,33 @@ def main() -> None:
     ch_migrate.migrate()
     per_visit = 8.6  # events per visit of the generator, measured
     visitors = max(1, round(args.events / args.shops / args.days / per_visit))
-    clickhouse.command("CREATE TABLE staging AS event ENGINE = MergeTree ORDER BY tuple()")
     t0 = time.perf_counter()
     total = 0
     for shop in range(1, args.shops + 1):
         for batch in generate(client_id=shop, days=args.days, visitors=visitors, seed=shop, end=date(2026, 10, 31)):
-            total += clickhouse.insert_arrow("staging", batch.to_arrow())
+            total += clickhouse.insert_arrow("event", batch.to_arrow())
     gen_s = time.perf_counter() - t0
-    cols = [r[0] for r in clickhouse.query(
-        "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'event' ORDER BY position").rows]
-    as_stored = {
-        "event_id": compact_id_sql("created_at", "client_id, event_id"),
-        # A session's id is minted when it starts (POST /api/v1/sessions).
-        "session_id": f"if(session_id IS NULL, NULL, {compact_id_sql('min(created_at) OVER (PARTITION BY session_id)', 'session_id')})",
-    }
-    clickhouse.command(f"INSERT INTO event SELECT {', '.join(as_stored.get(c, c) for c in cols)} FROM staging")
     clickhouse.command(SEED_DDL)
     clickhouse.command(f"INSERT INTO event_seed ({SEED_COLUMNS}) SELECT {SEED_COLUMNS} FROM event")
-    pairs = [("event", "event_seed", "ids as the ingest path stores them")]
-    if args.raw_ids:
-        clickhouse.command("CREATE TABLE event_raw AS event")
-        clickhouse.command("INSERT INTO event_raw SELECT * FROM staging")
-        clickhouse.command(SEED_DDL.replace("create table event_seed", "create table event_seed_raw"))
-        clickhouse.command(f"INSERT INTO event_seed_raw ({SEED_COLUMNS}) SELECT {SEED_COLUMNS} FROM staging")
-        pairs.append(("event_raw", "event_seed_raw", "generator's random uuid4-like ids"))
-    clickhouse.command("DROP TABLE staging")
-    for pair in pairs:
-        for table in pair[:2]:
-            clickhouse.command(f"OPTIMIZE TABLE {table} FINAL")
+    pairs = [("event", "event_seed", "generated")]
+    for table in ("event", "event_seed"):
+        clickhouse.command(f"OPTIMIZE TABLE {table} FINAL")
 
     print(f"\n{total:,} events ({args.shops} shops x {args.days} days, {visitors:,} visits/day each), "
           f"generated + inserted in {gen_s:.0f}s; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
-    print("| ids | table | bytes on disk / event | compressed column data / event | uncompressed / event | parts |")
-    print("|---|---|---|---|---|---|")
+    print("| table | bytes on disk / event | compressed column data / event | uncompressed / event | parts |")
+    print("|---|---|---|---|---|")
     ratios = []
     for ours_t, seed_t, label in pairs:
         ours, seed = table_size(clickhouse, ours_t), table_size(clickhouse, seed_t)
         assert ours["rows"] == seed["rows"] == total, (ours, seed, total)
         for name, st in (("seed `event` (verbatim)", seed), ("our `event`", ours)):
-            print(f"| {label} | {name} | {st['on_disk'] / st['rows']:.2f} | {st['compressed'] / st['rows']:.2f} | "
+            print(f"| {name} | {st['on_disk'] / st['rows']:.2f} | {st['compressed'] / st['rows']:.2f} | "
                   f"{st['uncompressed'] / st['rows']:.2f} | {st['parts']} |")
         ratios.append((label, ours["on_disk"] / seed["on_disk"], ours["compressed"] / seed["compressed"]))
     print()
     for label, disk, comp in ratios:
-        print(f"- {label}: ours / seed = **{disk:.2f}x** bytes on disk ({comp:.2f}x compressed column data)")
+        print(f"ours / seed = **{disk:.2f}x** bytes on disk ({comp:.2f}x compressed column data)")
     print("\n| column (our table) | B/event |")
     print("|---|---|")
     rows = clickhouse.query(
