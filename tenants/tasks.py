@@ -1,10 +1,13 @@
 """Thin Celery wrappers around tenancy services (DESIGN.md §3.5)."""
-from celery import shared_task
+from untitle.celery import app
 
 from .models import Invitation
 
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+# Bound to the project app (not shared_task): whichever app a test or tool made "current", the
+# invitation e-mail goes through the project's configured broker (memory:// in the embedded
+# process, Redis in production).
+@app.task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_invitation_email(self, invitation_id: int, token: str) -> bool:
     from .services import invitation_send_email
 
