@@ -91,6 +91,11 @@ Responses:
   unavailable: nothing was accepted, retry later with the same event_ids.
 
 Every error body is ``{"error": "<code>", "message": "<Korean text>", ...}``.
+
+Rate limit: a token bucket per ingest key, COLLECTOR_RATE_PER_KEY requests/s (default 2,000)
+with bursts of COLLECTOR_BURST_PER_KEY; kept in Redis next to the stream (one Lua call does the
+check and the XADD), or in process memory for the spool buffer, where each worker process
+counts on its own.
 """
 from __future__ import annotations
 
