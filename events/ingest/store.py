@@ -37,42 +37,49 @@ _GAP = timedelta(minutes=1)
 _MAX_RANGES = 64
 
 
-def _time_ranges(recs: list[dict]) -> list[list[dict]]:
-    """Split records sorted by created_at where they are more than a minute apart."""
-    groups: list[list[dict]] = []
+def _minute_ranges(records: list[dict]) -> tuple[list[tuple[str, str]], set[int], set[int]]:
+    """The batch's created_at as runs of whole minutes, plus its shops and event types.
+
+    One pass over the strings, no sorting: "YYYY-MM-DD HH:MM" prefixes are collected, and only
+    the few distinct minutes are parsed and merged into consecutive runs.
+    """
+    minutes: set[str] = set()
+    cids: set[int] = set()
+    types: set[int] = set()
+    for rec in records:
+        minutes.add(rec["created_at"][:16])
+        cids.add(rec["client_id"])
+        types.add(rec["event_type"])
+    ranges: list[tuple[str, str]] = []
     prev = None
-    for rec in recs:
-        stamp = rec["created_at"]
-        # Same "YYYY-MM-DD HH:MM" prefix means less than a minute apart: skip the parsing.
-        if prev is None or (stamp[:16] != prev[:16]
-                            and datetime.fromisoformat(stamp) - datetime.fromisoformat(prev) > _GAP):
-            groups.append([])
-        groups[-1].append(rec)
-        prev = stamp
-    return groups
+    for minute in sorted(minutes):
+        ts = datetime.fromisoformat(minute)
+        if prev is not None and ts - prev <= _GAP:
+            ranges[-1] = (ranges[-1][0], minute)
+        else:
+            ranges.append((minute, minute))
+        prev = ts
+    return [(lo + ":00.000000", hi + ":59.999999") for lo, hi in ranges], cids, types
 
 
-def _existing_ids(records: list[dict], presorted: bool = False) -> set[tuple[int, str]]:
+def _existing_ids(records: list[dict]) -> set[tuple[int, str]]:
     """Which (client_id, event_id) of these records the table already holds.
 
     Binding thousands of UUIDs as a query parameter is slow (seconds per 100k), so for the usual
-    batch (recent events in a few tight time ranges) we read the ids stored in the batch's own
-    sort-key ranges, one query per range for all its shops, and intersect here. Scattered
-    history (imports) falls back to chunked IN lookups per shop.
+    batch (recent events, a few runs of minutes) we read the ids stored in the batch's own
+    sort-key ranges, one query per run for all its shops, and intersect here. Scattered history
+    (imports) falls back to chunked IN lookups per shop.
     """
     found: set[tuple[int, str]] = set()
-    recs = records if presorted else sorted(records, key=lambda r: r["created_at"])
-    groups = _time_ranges(recs)
+    ranges, cids, types = _minute_ranges(records)
     client = clickhouse.get_client()
-    if len(groups) <= _MAX_RANGES:
-        for grp in groups:
+    if len(ranges) <= _MAX_RANGES:
+        for lo, hi in ranges:
             raw = client.raw_query(
                 "SELECT client_id, event_id FROM event WHERE client_id IN {cids:Array(Int32)}"
                 " AND event_type IN {types:Array(UInt8)}"
                 " AND created_at BETWEEN {lo:DateTime64(6, 'UTC')} AND {hi:DateTime64(6, 'UTC')}",
-                parameters={"cids": sorted({r["client_id"] for r in grp}),
-                            "types": sorted({r["event_type"] for r in grp}),
-                            "lo": grp[0]["created_at"], "hi": grp[-1]["created_at"]},
+                parameters={"cids": sorted(cids), "types": sorted(types), "lo": lo, "hi": hi},
                 fmt="TabSeparated", settings={"max_execution_time": 60},
             )
             for line in raw.decode().splitlines():
@@ -80,9 +87,10 @@ def _existing_ids(records: list[dict], presorted: bool = False) -> set[tuple[int
                 found.add((int(cid), eid))
         return found
     by_client: dict[int, list[dict]] = defaultdict(list)
-    for rec in recs:
+    for rec in records:
         by_client[rec["client_id"]].append(rec)
     for client_id, crecs in by_client.items():
+        crecs.sort(key=lambda r: r["created_at"])
         for i in range(0, len(crecs), _LOOKUP_CHUNK):
             chunk = crecs[i:i + _LOOKUP_CHUNK]
             rows = clickhouse.query(
@@ -101,18 +109,18 @@ def _existing_ids(records: list[dict], presorted: bool = False) -> set[tuple[int
 
 
 def plan(records: Iterable[dict]) -> list[dict]:
-    """Drop repeats inside the batch and sort by created_at (pure Python, no ClickHouse)."""
+    """Drop repeats inside the batch (pure Python, no ClickHouse)."""
     unique: dict[tuple[int, str], dict] = {}
     for rec in records:
         unique.setdefault((rec["client_id"], rec["event_id"]), rec)
-    return sorted(unique.values(), key=lambda r: r["created_at"])
+    return list(unique.values())
 
 
 def new_only(planned: list[dict]) -> list[dict]:
     """The planned records whose event_id the table does not hold yet."""
     if not planned:
         return planned
-    existing = _existing_ids(planned, presorted=True)
+    existing = _existing_ids(planned)
     if not existing:
         return planned
     return [r for r in planned if (r["client_id"], r["event_id"]) not in existing]
