@@ -27,7 +27,8 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--per-entry", type=int, default=50)
     ap.add_argument("--shops", type=int, default=8)
-    ap.add_argument("--batch", type=int, default=100_000, help="events per INSERT (flusher max_events)")
+    ap.add_argument("--batch", type=int, default=100_000, help="events per read (flusher max_events)")
+    ap.add_argument("--lanes", type=int, default=2, help="parallel insert lanes (shops split by client_id)")
     ap.add_argument("--buffer", choices=["spool", "redis"], default="spool")
     ap.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2"))
     args = ap.parse_args()
@@ -85,14 +86,15 @@ def main() -> None:
         import pstats
 
         prof = cProfile.Profile()
-        stats = prof.runcall(flusher.drain, buffer, timeout=3600, max_events=args.batch)
+        stats = prof.runcall(flusher.drain, buffer, timeout=3600, max_events=args.batch, lanes=args.lanes)
         pstats.Stats(prof).sort_stats("tottime").print_stats(15)
     else:
-        stats = flusher.drain(buffer, timeout=3600, max_events=args.batch)
+        stats = flusher.drain(buffer, timeout=3600, max_events=args.batch, lanes=args.lanes)
     flush_s = time.perf_counter() - t0
     stored = clickhouse.query("SELECT count() FROM event", readonly=False).rows[0][0]
     assert stored == args.events == stats.inserted, (stored, stats)
-    print(f"\nflusher, buffer={args.buffer}: {args.events:,} events in entries of {args.per_entry}, "
+    print(f"\nflusher, buffer={args.buffer}, lanes={args.lanes}, read batch {args.batch:,}: "
+          f"{args.events:,} events in entries of {args.per_entry}, "
           f"{stats.batches} inserts; buffer filled in {fill_s:.1f}s; {os.cpu_count()} cores, "
           f"load avg {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
     print("| buffer | events | seconds | events/s into ClickHouse | rows in ClickHouse |")

@@ -55,27 +55,45 @@ def _spool(path: str):
         return _spools[path]
 
 
-class Flusher:
-    """Moves batches from a buffer into ClickHouse, two stages overlapped.
+def _lane_job(records: list[dict], token: str) -> int:
+    """One lane's share of a batch: drop repeats, look up existing ids, insert (in its thread)."""
+    return store.write(store.new_only(store.plan(records)), dedup_token=token)
 
-    While batch N is being inserted (ClickHouse works, Python waits without the GIL), the next
-    read parses batch N+1. Batch N+1's lookup of existing event_ids runs only after batch N is
-    in, so a duplicate spread over two batches is still caught. Batches are committed in order,
-    each right after its own insert; on any failure the buffer rewinds to the last commit.
+
+class Flusher:
+    """Moves batches from a buffer into ClickHouse with the work overlapped.
+
+    Each batch is split into ``lanes`` by client_id; each lane has its own thread and
+    ClickHouse connection and does its lookup of existing event_ids and its INSERT there, so
+    the lanes' inserts run side by side. All of one shop's events go to one lane, so the
+    lookup still sees every earlier insert of that shop: a duplicate spread over two batches is
+    caught. While the lanes insert batch N, the main thread reads and parses batch N+1; batch
+    N is committed once every lane has it, before N+1's lanes start. On any failure the buffer
+    rewinds to the last commit and the error goes to the caller (run_forever backs off).
     """
 
-    def __init__(self, buffer, *, max_events: int = 100_000):
+    def __init__(self, buffer, *, max_events: int = 100_000, lanes: int = 2):
         self.buffer = buffer
         self.max_events = max_events
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="flusher-insert")
+        self.lanes = max(1, lanes)
+        self._pools = [ThreadPoolExecutor(1, thread_name_prefix=f"flusher-lane{i}") for i in range(self.lanes)]
 
     def close(self) -> None:
-        # The insert thread holds its own ClickHouse connection (one per thread): close it.
-        try:
-            self._pool.submit(reset_clients).result(timeout=30)
-        except Exception:
-            pass
-        self._pool.shutdown(wait=True)
+        # Each lane thread holds its own ClickHouse connection (one per thread): close them.
+        for pool in self._pools:
+            try:
+                pool.submit(reset_clients).result(timeout=30)
+            except Exception:
+                pass
+            pool.shutdown(wait=True)
+
+    def _submit(self, batch):
+        parts: list[list[dict]] = [[] for _ in range(self.lanes)]
+        lanes = self.lanes
+        for rec in batch.records:
+            parts[rec["client_id"] % lanes].append(rec)
+        return [self._pools[i].submit(_lane_job, part, f"{batch.token}:{i}/{lanes}")
+                for i, part in enumerate(parts) if part]
 
     def flush(self, *, rounds: int = 1) -> FlushStats:
         """Read up to ``rounds`` times (each up to max_events) and insert everything read."""
@@ -83,15 +101,13 @@ class Flusher:
         inflight = None
         try:
             for _ in range(rounds):
-                batches = self.buffer.read(self.max_events)  # overlaps the in-flight insert
+                batches = self.buffer.read(self.max_events)  # overlaps the in-flight inserts
                 for batch in batches:
-                    planned = store.plan(batch.records)
                     if inflight is not None:
                         self._finish(inflight, stats)
                         inflight = None
-                    todo = store.new_only(planned)
                     stats.read += len(batch.records)
-                    inflight = (self._pool.submit(store.write, todo, dedup_token=batch.token), batch)
+                    inflight = (self._submit(batch), batch)
                 if not batches:
                     break
             if inflight is not None:
@@ -99,18 +115,28 @@ class Flusher:
                 inflight = None
         except BaseException:
             if inflight is not None:
-                try:
-                    inflight[0].result()  # let it end before reading again; its batch was not committed
-                except BaseException:
-                    pass
+                for future in inflight[0]:
+                    try:
+                        future.result()  # let them end before reading again; the batch was not committed
+                    except BaseException:
+                        pass
             self.buffer.rewind()
             raise
         return stats
 
     @staticmethod
     def _finish(inflight, stats: FlushStats) -> None:
-        future, batch = inflight
-        stats.inserted += future.result()
+        futures, batch = inflight
+        inserted = 0
+        error = None
+        for future in futures:
+            try:
+                inserted += future.result()
+            except BaseException as exc:  # wait for every lane, then report the first failure
+                error = error or exc
+        if error is not None:
+            raise error
+        stats.inserted += inserted
         batch.commit()
         stats.batches += 1
 
@@ -151,12 +177,12 @@ def run_forever(stop_event: threading.Event, *, buffer=None, idle_wait: float = 
         flusher.close()
 
 
-def drain(buffer=None, *, timeout: float = 60.0, max_events: int = 100_000) -> FlushStats:
+def drain(buffer=None, *, timeout: float = 60.0, max_events: int = 100_000, lanes: int = 2) -> FlushStats:
     """Flush until the buffer is empty (tests, benchmarks, shutdown)."""
     buffer = buffer or get_buffer()
     total = FlushStats()
     deadline = time.monotonic() + timeout
-    flusher = Flusher(buffer, max_events=max_events)
+    flusher = Flusher(buffer, max_events=max_events, lanes=lanes)
     try:
         while time.monotonic() < deadline:
             stats = flusher.flush(rounds=50)
