@@ -43,13 +43,9 @@ def _minute_ranges(records: list[dict]) -> tuple[list[tuple[str, str]], set[int]
     One pass over the strings, no sorting: "YYYY-MM-DD HH:MM" prefixes are collected, and only
     the few distinct minutes are parsed and merged into consecutive runs.
     """
-    minutes: set[str] = set()
-    cids: set[int] = set()
-    types: set[int] = set()
-    for rec in records:
-        minutes.add(rec["created_at"][:16])
-        cids.add(rec["client_id"])
-        types.add(rec["event_type"])
+    minutes = {rec["created_at"][:16] for rec in records}
+    cids = {rec["client_id"] for rec in records}
+    types = {rec["event_type"] for rec in records}
     ranges: list[tuple[str, str]] = []
     prev = None
     for minute in sorted(minutes):
