@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "events",
     "insights",
     "messaging",
+    "customers",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +219,9 @@ LOGGING = {
 # Background loops that `manage.py serve` (the embedded single-owner process) runs as threads
 # beside the web server, the Celery worker and beat. Each is "module:function(stop_event)".
 EMBEDDED_THREADS: list[str] = ["events.ingest.flusher:run_forever"]
+# Called with each batch of events once it is committed (events/ingest/flusher.py); a hook only
+# enqueues work. customers: one task per batch rescoring who ordered (RFM segments in real time).
+EVENT_INSERTED_HOOKS: list[str] = env.list("EVENT_INSERTED_HOOKS", default=["customers.hooks:on_events_inserted"])
 
 # --- Collector (events/collector/app.py) ----------------------------------------------------
 # Durable buffer: "redis" (streams; needs REDIS_URL) or "spool" (fsynced files in VAR_DIR/spool).

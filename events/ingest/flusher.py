@@ -139,6 +139,34 @@ class Flusher:
         stats.inserted += inserted
         batch.commit()
         stats.batches += 1
+        run_inserted_hooks(batch.records)
+
+
+_hooks: list | None = None
+
+
+def inserted_hooks() -> list:
+    """settings.EVENT_INSERTED_HOOKS ("module:function") resolved once per process."""
+    global _hooks
+    if _hooks is None:
+        from django.conf import settings
+        from django.utils.module_loading import import_string
+
+        _hooks = [import_string(path.replace(":", ".")) for path in getattr(settings, "EVENT_INSERTED_HOOKS", [])]
+    return _hooks
+
+
+def run_inserted_hooks(records: list[dict]) -> None:
+    """Tell the registered hooks about a batch that is now committed (e.g. customers rescoring).
+
+    Called after the commit on purpose: a hook that fails or is slow can neither lose nor
+    re-insert events, it only logs. Hooks must hand real work to a queue, not do it here.
+    """
+    for hook in inserted_hooks():
+        try:
+            hook(records)
+        except Exception:
+            log.exception("flusher: inserted-events hook %r failed; events are stored regardless", hook)
 
 
 def flush_once(buffer, *, max_events: int = 100_000) -> FlushStats:

@@ -1,0 +1,16 @@
+"""Customer intelligence: RFM + GMM segments kept current per order, and grounded Q&A (issue 7).
+
+For other apps (audiences, campaigns):
+
+- ``customers.selectors.customer_keys_in_segment(*, client, segment_name) -> list[str]``
+  the customer keys currently in a segment. ``segment_name`` is a code ("vip", "mid", "low",
+  "dormant") or the client's display name (default 우수 VIP / 중고가치 일반 / 저가치 일반 /
+  휴면 이탈). A key is the Cafe24 member id (login_id) or, for guests when the client includes
+  them, the browser uuid (36-char string). Unknown segment -> [].
+- ``customers.selectors.segment_names(client) -> {code: display name}``.
+- ``customers.models.CustomerProfile`` (client, customer_key, recency_days, frequency, monetary,
+  segment, probabilities, model_version) for richer filters; always filter by client.
+
+Real time: ``events.ingest.flusher`` calls ``customers.hooks.on_events_inserted`` after each
+committed batch (settings.EVENT_INSERTED_HOOKS); the hook enqueues one Celery task per batch.
+"""

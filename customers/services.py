@@ -1,0 +1,273 @@
+"""Writes for customer segments: fit a model version, score customers, answer questions.
+
+All keyword-only. A fit writes the version, every profile and the moves in one transaction, so
+a page never shows profiles of a version that does not exist. Scoring is idempotent: scoring the
+same customer twice with the same orders changes nothing and records no move.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+
+from tenants.models import Client
+from tenants.services import audit_log
+
+from . import selectors
+from .models import CustomerModel, CustomerProfile, SegmentMove
+from .rfm import qa
+from .rfm.features import matrix, rfm_table
+from .rfm.model import SEGMENTS, NotEnoughCustomers, SegmentModel, fit as fit_mixture, segment_summary
+
+log = logging.getLogger(__name__)
+
+__all__ = ["NotEnoughCustomers", "model_fit", "score_customers", "score_recent_orders", "answer_question",
+           "customer_settings_update"]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _apply(*, client: Client, model: SegmentModel, version: int, rows, reason: str) -> dict:
+    """Upsert profiles for ``rows`` (RFM) under ``model``; record a move for each change."""
+    if not rows:
+        return {"scored": 0, "moved": 0}
+    assigned = model.assign(matrix(rows))
+    keys = [r.customer_key for r in rows]
+    before = {p.customer_key: p for p in CustomerProfile.objects.filter(client=client, customer_key__in=keys)}
+    profiles, moves = [], []
+    for r, (segment, probs) in zip(rows, assigned):
+        old = before.get(r.customer_key)
+        profiles.append(CustomerProfile(
+            client=client, customer_key=r.customer_key, recency_days=r.recency, frequency=r.frequency,
+            monetary=int(round(r.monetary)), first_order_at=r.first_order_at, last_order_at=r.last_order_at,
+            segment=segment, probabilities=probs, model_version=version,
+            is_member=not _looks_like_uuid(r.customer_key),
+        ))
+        if old is None or old.segment != segment:
+            moves.append(SegmentMove(
+                client=client, customer_key=r.customer_key, from_segment=old.segment if old else "",
+                to_segment=segment, model_version=version, reason=reason,
+                details={
+                    "before": ({"r": old.recency_days, "f": old.frequency, "m": old.monetary,
+                                "version": old.model_version} if old else None),
+                    "after": {"r": r.recency, "f": r.frequency, "m": int(round(r.monetary))},
+                    "probabilities": probs,
+                },
+            ))
+    CustomerProfile.objects.bulk_create(
+        profiles, batch_size=2000, update_conflicts=True, unique_fields=["client", "customer_key"],
+        update_fields=["recency_days", "frequency", "monetary", "first_order_at", "last_order_at", "segment",
+                       "probabilities", "model_version", "is_member", "updated_at"],
+    )
+    SegmentMove.objects.bulk_create(moves, batch_size=2000)
+    return {"scored": len(profiles), "moved": len(moves)}
+
+
+def _looks_like_uuid(key: str) -> bool:
+    return len(key) == 36 and key.count("-") == 4
+
+
+def model_fit(*, client: Client, as_of: datetime | None = None, reason: str = CustomerModel.Reason.REFIT,
+              actor=None) -> CustomerModel:
+    """Fit a new version on every customer's orders up to ``as_of`` and rescore them all."""
+    conf = selectors.settings_for(client)
+    as_of = as_of or _now()
+    aggs = selectors.order_aggregates(client=client, include_guests=conf.include_guests, as_of=as_of)
+    rows = rfm_table(aggs, as_of=as_of)
+    raw = matrix(rows)
+    model = fit_mixture(raw, n_components=conf.n_components)  # NotEnoughCustomers goes to the caller
+    assigned = [seg for seg, _ in model.assign(raw)]
+    metrics = dict(model.metrics, summary=segment_summary(raw, assigned))
+    with transaction.atomic():
+        # Lock the client row: two refits at once must not both take version N+1.
+        Client.objects.select_for_update().filter(pk=client.pk).first()
+        version = (CustomerModel.objects.filter(client=client).aggregate(v=Max("version"))["v"] or 0) + 1
+        if version == 1:
+            reason = CustomerModel.Reason.FIRST
+        cm = CustomerModel.objects.create(client=client, version=version, reason=reason, as_of=as_of,
+                                          params=model.to_params(), metrics=metrics)
+        result = _apply(client=client, model=model, version=version, rows=rows, reason=SegmentMove.Reason.REFIT)
+        audit_log(action="customers.model_fit", client=client, actor=actor, target=f"v{version}",
+                  details={"reason": reason, "customers": len(rows), "moved": result["moved"],
+                           "n_components": model.n_components})
+    return cm
+
+
+def _stored_model(client: Client) -> tuple[SegmentModel, int] | None:
+    cm = selectors.latest_model(client=client)
+    if cm is None:
+        return None
+    return SegmentModel.from_params(cm.params, cm.metrics), cm.version
+
+
+def score_customers(*, client: Client, keys: list[str], as_of: datetime | None = None) -> dict:
+    """Recompute these customers' RFM and segment with the stored model (the real-time path).
+
+    No model yet: the first fit happens here once the shop has enough customers.
+    """
+    keys = sorted(set(k for k in keys if k))
+    if not keys:
+        return {"scored": 0, "moved": 0}
+    stored = _stored_model(client)
+    if stored is None:
+        try:
+            cm = model_fit(client=client, as_of=as_of)
+        except NotEnoughCustomers:
+            return {"scored": 0, "moved": 0, "waiting": "not enough customers for a first model"}
+        return {"scored": cm.metrics.get("n_customers", 0), "moved": 0, "fitted": cm.version}
+    model, version = stored
+    conf = selectors.settings_for(client)
+    as_of = as_of or _now()
+    aggs = selectors.order_aggregates(client=client, include_guests=conf.include_guests, as_of=as_of, keys=keys)
+    rows = rfm_table(aggs, as_of=as_of)
+    with transaction.atomic():
+        return _apply(client=client, model=model, version=version, rows=rows, reason=SegmentMove.Reason.ORDER)
+
+
+def score_recent_orders(*, client_id: int, login_ids: list[str], uuids: list[str]) -> dict:
+    """What the ingestion hook's task runs: resolve who ordered, then score those customers."""
+    client = Client.objects.filter(pk=client_id).first()
+    if client is None:
+        return {"scored": 0, "moved": 0}
+    conf = selectors.settings_for(client)
+    keys = selectors.customer_keys_for(client=client, login_ids=login_ids, uuids=uuids,
+                                       include_guests=conf.include_guests)
+    return score_customers(client=client, keys=keys)
+
+
+def customer_settings_update(*, client: Client, actor, include_guests: bool, n_components: int,
+                             segment_names: dict[str, str]) -> None:
+    with transaction.atomic():
+        conf = selectors.settings_for(client)
+        conf.include_guests = include_guests
+        conf.n_components = n_components
+        conf.segment_names = {k: v.strip() for k, v in segment_names.items() if k in SEGMENTS and v and v.strip()}
+        conf.save()
+        audit_log(action="customers.settings_update", client=client, actor=actor, target="customer_settings",
+                  details={"include_guests": include_guests, "n_components": n_components,
+                           "segment_names": conf.segment_names})
+
+
+# --- grounded Q&A ------------------------------------------------------------------------------
+
+def _customer_facts(client: Client, key: str, names: dict) -> dict | None:
+    p = selectors.profile_get(client=client, customer_key=key)
+    if p is None:
+        return None
+    return {
+        "customer_key": p.customer_key, "segment": p.segment, "segment_name": names[p.segment],
+        "probabilities": {names[s]: v for s, v in p.probabilities.items() if s in names},
+        "recency": p.recency_days, "frequency": p.frequency, "monetary": p.monetary,
+        "last_order_date": p.last_order_at.date().isoformat(), "model_version": p.model_version,
+    }
+
+
+def _segment_facts(client: Client, codes: tuple[str, ...], names: dict, version: int) -> dict:
+    overview = {r["segment"]: r for r in selectors.segment_overview(client=client)}
+    total_n = sum(r["customers"] for r in overview.values()) or 1
+    chosen = [overview[c] for c in codes if c in overview]
+    n = sum(r["customers"] for r in chosen)
+
+    def mean(field: str, rows) -> float:
+        cnt = sum(r["customers"] for r in rows)
+        return sum(r[field] * r["customers"] for r in rows) / cnt if cnt else 0.0
+
+    return {
+        "segments": list(codes), "segment_name": " + ".join(names[c] for c in codes), "customers": n,
+        "customer_share": n / total_n, "value_share": sum(r["value_share"] for r in chosen),
+        "recency_mean": mean("recency_mean", chosen), "frequency_mean": mean("frequency_mean", chosen),
+        "monetary_mean": mean("monetary_mean", chosen),
+        "all_recency_mean": mean("recency_mean", overview.values()),
+        "all_frequency_mean": mean("frequency_mean", overview.values()),
+        "all_monetary_mean": mean("monetary_mean", overview.values()),
+        "model_version": version,
+    }
+
+
+def answer_question(*, client: Client, question: str, engine: str = "offline", today=None) -> dict:
+    """Intent first, then only that scope's data, then text from the computed facts."""
+    names = selectors.segment_names(client)
+    intent = qa.extract_intent(question, names=names)
+    cm = selectors.latest_model(client=client)
+    version = cm.version if cm else 0
+    facts: dict = {}
+    if intent.kind == "customer":
+        facts = _customer_facts(client, intent.customer_key, names) or {}
+        text = qa.answer_customer(facts) if facts else qa.answer_customer_missing(intent.customer_key)
+    elif cm is None and intent.kind in ("segment", "overview"):
+        text = qa.answer_overview([], 0)
+    elif intent.kind == "segment" and intent.behaviour:
+        conf = selectors.settings_for(client)
+        keys = [k for code in intent.segments for k in selectors.customer_keys_in_segment(client=client, segment_name=code)]
+        end = _now()
+        start = end - timedelta(days=intent.behaviour.days)
+        matched = selectors.customers_with_behaviour(
+            client=client, event_code=intent.behaviour.event_code, start=start, end=end, keys=keys,
+            include_guests=conf.include_guests)
+        facts = {"segment_name": " + ".join(names[c] for c in intent.segments), "segment_customers": len(keys),
+                 "event_code": intent.behaviour.event_code, "days": intent.behaviour.days,
+                 "start": start.date().isoformat(), "end": end.date().isoformat(),
+                 "matched": len(matched), "customer_keys": matched}
+        text = qa.answer_behaviour(facts)
+    elif intent.kind == "segment":
+        facts = _segment_facts(client, intent.segments, names, version)
+        text = qa.answer_segment(facts, intent.metrics)
+    elif intent.kind == "overview":
+        rows = selectors.segment_overview(client=client)
+        facts = {"segments": rows, "model_version": version}
+        text = qa.answer_overview(rows, version)
+    else:
+        text = qa.answer_unknown()
+    worded_by = "template"
+    if engine == "gemini" and facts:
+        reworded = _reword(text)
+        if reworded and qa.rewording_is_faithful(text, reworded):
+            text, worded_by = reworded, "gemini"
+    return {"intent": intent.as_dict(), "answer": text, "facts": _jsonable(facts), "worded_by": worded_by,
+            "model_version": version}
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return round(float(value), 4)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+REWORD_PROMPT = (
+    "다음은 쇼핑몰 고객 데이터에서 계산한 사실입니다. 마케터가 읽기 쉬운 한국어 2~3문장으로 다듬어 주세요. "
+    "숫자, 고객 아이디, 세그먼트 이름은 그대로 옮기고 새로운 숫자나 추측을 더하지 마세요.\n\n"
+)
+
+
+def _reword(text: str) -> str | None:
+    """Gemini may reword the finished answer; it never sees raw rows or computes a number."""
+    api_key = getattr(settings, "GEMINI_API_KEY", "")
+    if not api_key:
+        return None
+    try:
+        from google import genai
+        from google.genai import types
+
+        from insights.query.llm import _shared_http
+
+        client = genai.Client(api_key=api_key, http_options=types.HttpOptions(
+            timeout=15_000, api_version="v1beta", httpx_client=_shared_http()))
+        response = client.models.generate_content(
+            model=getattr(settings, "GEMINI_MODEL", "gemini-2.5-flash"), contents=REWORD_PROMPT + text,
+            config=types.GenerateContentConfig(temperature=0))
+        return (response.text or "").strip() or None
+    except Exception:  # the template answer stands; wording is optional
+        log.warning("customers: Gemini rewording failed; template answer used", exc_info=True)
+        return None
