@@ -526,7 +526,10 @@
     init: init,
     track: function (name, fields) { touchSession(); push(name, fields); },
     identify: identify,
-    flush: flush
+    flush: flush,
+    // For add-ons served beside the SDK (messaging's untitle-push.js): the visitor's uuid once
+    // the collector has named it, else null.
+    visitor: function (cb) { if (typeof cb === 'function') cb(visitor ? visitor.uuid : (get('uid') || null)); }
   };
   var api = safe(function (cmd) {
     var fn = commands[cmd];

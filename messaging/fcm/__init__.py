@@ -1,0 +1,1 @@
+"""Firebase Cloud Messaging HTTP v1: service-account OAuth and batched sends. No Django here."""

@@ -1,0 +1,282 @@
+"""Marketer pages: campaigns (list, create with preview, detail with live progress and results)
+and the Cafe24 connection in settings (owner only). Cafe24's own entry points (OAuth callback,
+app launch) live here too."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseForbidden, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext as _, gettext_lazy
+from django.views import View
+from django.views.generic import TemplateView
+
+from tenants.access import ClientViewMixin
+from tenants.models import Membership, Role
+
+from . import selectors, services, templates as msg_templates
+from .cafe24 import hmac as cafe24_hmac
+from .cafe24.client import Cafe24Error
+from .models import Campaign, CampaignVariant
+from .services import MessagingError
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("이름"), max_length=120)
+    channel = forms.ChoiceField(label=gettext_lazy("채널"), choices=Campaign.Channel.choices)
+    audience = forms.ChoiceField(label=gettext_lazy("오디언스"))
+    body_a = forms.CharField(label=gettext_lazy("A안 내용"), widget=forms.Textarea(attrs={"rows": 4}))
+    body_b = forms.CharField(label=gettext_lazy("B안 내용 (선택, A/B 테스트)"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 4}))
+    title = forms.CharField(label=gettext_lazy("제목 (푸시/LMS)"), max_length=120, required=False)
+    link_url = forms.URLField(label=gettext_lazy("링크"), required=False)
+    is_ad = forms.BooleanField(label=gettext_lazy("광고성 메시지"), required=False, initial=True)
+    sender_name = forms.CharField(label=gettext_lazy("보내는 사람(상호)"), max_length=60, required=False)
+    contact = forms.CharField(label=gettext_lazy("연락처"), max_length=60, required=False)
+    optout_text = forms.CharField(label=gettext_lazy("수신거부 안내"), max_length=120, required=False,
+                                  initial="무료수신거부 080-000-0000")
+    schedule_kind = forms.ChoiceField(label=gettext_lazy("발송 시점"), choices=Campaign.Schedule.choices)
+    scheduled_at = forms.DateTimeField(label=gettext_lazy("예약 시각"), required=False,
+                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    cron = forms.CharField(label=gettext_lazy("반복 일정(cron)"), required=False, help_text="0 10 * * 1")
+    holdout_pct = forms.IntegerField(label=gettext_lazy("대조군 비율(%)"), min_value=0, max_value=50, initial=10)
+    daily_cap = forms.IntegerField(label=gettext_lazy("회원당 하루 최대 발송"), min_value=0, max_value=20, initial=2)
+
+    def __init__(self, *args, client=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from insights.models import SavedQuery, Segment
+
+        choices = [(f"segment:{s.pk}", _("세그먼트: %(n)s") % {"n": s.name}) for s in Segment.objects.filter(client=client)]
+        choices += [(f"query:{q.pk}", _("저장된 질문: %(n)s") % {"n": q.name})
+                    for q in SavedQuery.objects.filter(client=client) if (q.ir or {}).get("kind") == "A"]
+        self.fields["audience"].choices = choices
+        self.fields["sender_name"].initial = client.name if client else ""
+
+
+def _audience_kwargs(client, value: str) -> dict:
+    from insights.models import SavedQuery
+
+    kind, _sep, pk = (value or "").partition(":")
+    if kind == "segment" and pk.isdigit():
+        return {"segment_id": int(pk)}
+    if kind == "query" and pk.isdigit():
+        sq = SavedQuery.objects.filter(client=client, pk=int(pk)).first()
+        if sq:
+            return {"saved_query": sq}
+    raise MessagingError(_("오디언스(세그먼트 또는 저장된 질문)를 선택해 주세요."), field="audience")
+
+
+class CampaignListView(ClientViewMixin, TemplateView):
+    template_name = "messaging/campaign_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        page = Paginator(selectors.campaign_list(client=self.client), 25).get_page(self.request.GET.get("page"))
+        ctx.update(page=page, campaigns=page.object_list,
+                   can_write=self.membership.allows(Role.MARKETER))
+        return ctx
+
+
+class CampaignCreateView(ClientViewMixin, TemplateView):
+    template_name = "messaging/campaign_form.html"
+    required_role = Role.MARKETER
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.setdefault("form", CampaignForm(client=self.client))
+        ctx["variables"] = [(k, str(label)) for k, (label, _f) in msg_templates.VARIABLES.items()]
+        return ctx
+
+    def post(self, request, slug):
+        form = CampaignForm(request.POST, client=self.client)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        d = form.cleaned_data
+        variants = [{"key": "A", "body": d["body_a"], "title": d["title"]}]
+        if d.get("body_b", "").strip():
+            variants.append({"key": "B", "body": d["body_b"], "title": d["title"]})
+        try:
+            campaign = services.campaign_create(
+                client=self.client, actor=request.user, name=d["name"], channel=d["channel"], variants=variants,
+                link_url=d["link_url"], is_ad=d["is_ad"], sender_name=d["sender_name"], contact=d["contact"],
+                optout_text=d["optout_text"], schedule_kind=d["schedule_kind"], scheduled_at=d["scheduled_at"],
+                cron=d["cron"], holdout_pct=d["holdout_pct"], daily_cap=d["daily_cap"],
+                **_audience_kwargs(self.client, d["audience"]))
+        except (MessagingError, Cafe24Error) as exc:
+            form.add_error(getattr(exc, "field", None) if getattr(exc, "field", None) in form.fields else None,
+                           getattr(exc, "message", str(exc)))
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        messages.success(request, _("캠페인을 만들었습니다. 미리보기와 테스트 발송 후 보내세요."))
+        return redirect("messaging:campaign", slug=self.client.slug, pk=campaign.pk)
+
+
+class CampaignPreviewView(ClientViewMixin, View):
+    """Renders what a recipient would see, with the advertising frame and checks, as you type."""
+
+    required_role = Role.MARKETER
+
+    def post(self, request, slug):
+        from . import compliance
+
+        channel = request.POST.get("channel", "push")
+        is_ad = request.POST.get("is_ad") in ("on", "true", "1")
+        out = []
+        for key in ("a", "b"):
+            body = request.POST.get(f"body_{key}", "")
+            if key == "b" and not body.strip():
+                continue
+            try:
+                msg_templates.validate(body)
+            except msg_templates.TemplateError as exc:
+                out.append({"variant": key.upper(), "error": str(exc)})
+                continue
+            text = msg_templates.render(body, {"name": "홍길동", "member_id": "member0001", "shop_name": self.client.name,
+                                               "link": msg_templates.add_tracking(request.POST.get("link_url", ""), "preview")})
+            problems = []
+            if is_ad:
+                kw = dict(channel=channel, sender_name=request.POST.get("sender_name", ""),
+                          contact=request.POST.get("contact", ""), optout=request.POST.get("optout_text", ""))
+                text = compliance.compose_ad(text, **kw)
+                problems = [p.message for p in compliance.check_ad(text, **kw)]
+            item = {"variant": key.upper(), "text": text, "problems": problems}
+            if channel == "sms":
+                try:
+                    item["sms_type"] = compliance.sms_type(text)
+                except ValueError:
+                    item["problems"].append(_("문자가 너무 깁니다 (LMS 2,000바이트 초과)."))
+                item["bytes"] = compliance.euckr_bytes(text)
+            out.append(item)
+        return JsonResponse({"previews": out})
+
+
+class CampaignDetailView(ClientViewMixin, TemplateView):
+    template_name = "messaging/campaign_detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        campaign = selectors.campaign_get(client=self.client, pk=kwargs["pk"])
+        page = Paginator(selectors.delivery_page(campaign=campaign, status=self.request.GET.get("status", "")),
+                         50).get_page(self.request.GET.get("page"))
+        first = campaign.variants.first()
+        preview = services.render_message(campaign=campaign, variant=first, values={"name": "홍길동"})[1] if first else ""
+        ctx.update(campaign=campaign, variants=list(campaign.variants.all()), page=page, deliveries=page.object_list,
+                   progress=services.campaign_progress(campaign=campaign), preview=preview,
+                   can_write=self.membership.allows(Role.MARKETER),
+                   page_config={"progress_url": reverse("messaging:api-campaign-progress", args=[self.client.pk, campaign.pk]),
+                                "results_url": reverse("messaging:api-campaign-results", args=[self.client.pk, campaign.pk])})
+        return ctx
+
+
+class _CampaignAction(ClientViewMixin, View):
+    required_role = Role.MARKETER
+
+    def campaign(self, pk) -> Campaign:
+        return selectors.campaign_get(client=self.client, pk=pk)
+
+    def done(self, pk):
+        return redirect("messaging:campaign", slug=self.client.slug, pk=pk)
+
+
+class CampaignSendView(_CampaignAction):
+    def post(self, request, slug, pk):
+        campaign = self.campaign(pk)
+        if campaign.status not in (Campaign.Status.DRAFT, Campaign.Status.FAILED):
+            messages.error(request, _("이미 발송했거나 예약된 캠페인입니다."))
+            return self.done(pk)
+        try:
+            progress = services.campaign_start(campaign=campaign, actor=request.user)
+        except (MessagingError, Cafe24Error) as exc:
+            messages.error(request, getattr(exc, "message", str(exc)))
+            return self.done(pk)
+        messages.success(request, _("발송을 시작했습니다: 대상 %(n)s명") % {"n": f"{progress['total']:,}"})
+        return self.done(pk)
+
+
+class CampaignTestSendView(_CampaignAction):
+    def post(self, request, slug, pk):
+        campaign = self.campaign(pk)
+        try:
+            out = services.campaign_test_send(campaign=campaign, actor=request.user,
+                                              visitor=request.POST.get("visitor", ""),
+                                              member_id=request.POST.get("member_id", ""))
+        except (MessagingError, Cafe24Error) as exc:
+            messages.error(request, getattr(exc, "message", str(exc)))
+            return self.done(pk)
+        messages.success(request, _("테스트 발송: 성공 %(s)s, 실패 %(f)s") % {"s": out["sent"], "f": out["failed"]})
+        return self.done(pk)
+
+
+class CampaignCancelView(_CampaignAction):
+    def post(self, request, slug, pk):
+        services.campaign_cancel(campaign=self.campaign(pk), actor=request.user)
+        messages.success(request, _("캠페인을 취소했습니다. 아직 보내지 않은 메시지는 나가지 않습니다."))
+        return self.done(pk)
+
+
+class Cafe24SettingsView(ClientViewMixin, TemplateView):
+    template_name = "messaging/cafe24_settings.html"
+    required_role = Role.OWNER
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(connection=selectors.connection_get(client=self.client), settings_tab="cafe24", is_owner=True,
+                   configured=bool(settings.CAFE24_CLIENT_ID and settings.CAFE24_CLIENT_SECRET))
+        return ctx
+
+    def post(self, request, slug):
+        if request.POST.get("action") == "disconnect":
+            services.cafe24_disconnect(client=self.client, actor=request.user)
+            messages.success(request, _("Cafe24 연결을 해제했습니다. 쇼핑몰의 SDK 스크립트도 제거했습니다."))
+            return redirect("messaging:cafe24_settings", slug=slug)
+        state = secrets.token_urlsafe(24)
+        request.session["cafe24_oauth"] = {"state": state, "slug": self.client.slug}
+        try:
+            url = services.cafe24_authorize_url(client=self.client, state=state, redirect_uri=_redirect_uri())
+        except MessagingError as exc:
+            messages.error(request, exc.message)
+            return redirect("messaging:cafe24_settings", slug=slug)
+        return redirect(url)
+
+
+def _redirect_uri() -> str:
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("messaging:cafe24_callback")
+
+
+@login_required
+def cafe24_callback(request):
+    """Cafe24 redirects here with ?code&state; state must be the one this session started."""
+    pending = request.session.pop("cafe24_oauth", None) or {}
+    if not pending or not secrets.compare_digest(str(pending.get("state", "")), request.GET.get("state", "")):
+        return HttpResponseForbidden(_("연결 요청이 만료되었거나 올바르지 않습니다. 설정에서 다시 연결해 주세요."))
+    membership = Membership.objects.select_related("client").filter(user=request.user, client__slug=pending["slug"]).first()
+    if membership is None or not membership.allows(Role.OWNER):
+        raise Http404
+    try:
+        services.cafe24_connect(client=membership.client, code=request.GET.get("code", ""),
+                                redirect_uri=_redirect_uri(), actor=request.user)
+    except (MessagingError, Cafe24Error) as exc:
+        messages.error(request, getattr(exc, "message", str(exc)))
+    else:
+        messages.success(request, _("Cafe24를 연결했습니다. SDK 스크립트가 쇼핑몰에 설치되었습니다."))
+    return redirect("messaging:cafe24_settings", slug=membership.client.slug)
+
+
+def cafe24_launch(request):
+    """The shop operator opens the app from the Cafe24 admin: verify the HMAC, then go to the shop."""
+    params = cafe24_hmac.verify_launch(request.META.get("QUERY_STRING", ""), settings.CAFE24_CLIENT_SECRET)
+    if params is None:
+        return HttpResponseForbidden(_("Cafe24 앱 실행 서명이 올바르지 않거나 만료되었습니다."))
+    from tenants.models import Client
+
+    client = Client.objects.filter(mall_id=params.get("mall_id")).first()
+    if client is None:
+        return render(request, "messaging/launch_unknown.html", {"mall_id": params.get("mall_id")}, status=404)
+    return redirect("messaging:campaigns", slug=client.slug)
