@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import api, segments_api, segments_views, views
 
 app_name = "insights"
 urlpatterns = [
@@ -17,4 +17,29 @@ urlpatterns = [
     path("api/v1/clients/<int:client_id>/queries/<int:pk>/runs", api.SavedQueryRunsAPI.as_view(),
          name="api-query-runs"),
     path("api/v1/clients/<int:client_id>/runs/<int:pk>", api.QueryRunAPI.as_view(), name="api-run"),
+    # audience builder and segments
+    path("c/<slug:slug>/audiences/", segments_views.AudienceBuilderView.as_view(), name="audiences"),
+    path("c/<slug:slug>/audiences/segments/<int:pk>/", segments_views.SegmentDetailView.as_view(),
+         name="segment_detail"),
+    path("api/v1/clients/<int:client_id>/audiences/filters", segments_api.FilterCatalogAPI.as_view(),
+         name="api-audience-filters"),
+    path("api/v1/clients/<int:client_id>/audiences/size", segments_api.AudienceSizeAPI.as_view(),
+         name="api-audience-size"),
+    path("api/v1/clients/<int:client_id>/audiences/describe", segments_api.AudienceDescribeAPI.as_view(),
+         name="api-audience-describe"),
+    path("api/v1/clients/<int:client_id>/audiences/parse", segments_api.AudienceParseAPI.as_view(),
+         name="api-audience-parse"),
+    path("api/v1/clients/<int:client_id>/segments/", segments_api.SegmentListAPI.as_view(), name="api-segments"),
+    path("api/v1/clients/<int:client_id>/segments/<int:pk>", segments_api.SegmentDetailAPI.as_view(),
+         name="api-segment"),
+    path("api/v1/clients/<int:client_id>/segments/<int:pk>/refresh", segments_api.SegmentRefreshAPI.as_view(),
+         name="api-segment-refresh"),
+    path("api/v1/clients/<int:client_id>/segments/<int:pk>/snapshots", segments_api.SegmentSnapshotsAPI.as_view(),
+         name="api-segment-snapshots"),
+    path("api/v1/clients/<int:client_id>/segments/<int:pk>/changes", segments_api.SegmentChangesAPI.as_view(),
+         name="api-segment-changes"),
+    path("api/v1/clients/<int:client_id>/segments/<int:pk>/export", segments_api.SegmentExportAPI.as_view(),
+         name="api-segment-export"),
+    path("api/v1/clients/<int:client_id>/segments/<int:pk>/webhook", segments_api.SegmentWebhookAPI.as_view(),
+         name="api-segment-webhook"),
 ]

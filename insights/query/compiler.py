@@ -26,6 +26,17 @@ START_CODES = ir.START_CODES
 TAIL_SETTINGS = "SETTINGS join_use_nulls = 1"
 
 
+def visitor_codes(event: str) -> tuple[int, ...] | None:
+    """The codes that make someone a visitor who did ``event``; None = no event_type filter.
+
+    One rule for "active visitor" everywhere (any_event with or without field filters, "방문자 수",
+    the population NOT is taken against): anyone with ANY event in the window, *_end rows
+    included. An end row without its start (a view that began before the window) is still a
+    visit inside it. Counting events, on the other hand, never counts an *_end row.
+    """
+    return None if event == ir.ANY_EVENT else ir.event_codes(event)
+
+
 class CompileError(ValueError):
     """The IR is valid but asks for something the compiler cannot express (message in Korean)."""
 
@@ -50,6 +61,7 @@ class _Builder:
     _n: int = 0
     _windows: dict = field(default_factory=dict)
     _base: str | None = None
+    result_rows: int = 100_001
 
     def name(self, prefix: str) -> str:
         self._n += 1
@@ -92,12 +104,19 @@ class _Builder:
         return preds
 
     # --- field filters ---------------------------------------------------------------------
-    def filters_sql(self, f: ir.EventFilters) -> list[str]:
+    def filters_sql(self, f: ir.EventFilters, event: str | None = None) -> list[str]:
         out = []
         for name, value in f:
             if value is None or name == "order_total":  # order_total is a HAVING on whole orders
                 continue
             col = ir.FILTER_COLUMNS[name]
+            if name == "category_id" and event in ir.PRODUCT_CATEGORY_EVENTS:
+                # These rows carry no category: a product belongs to the categories it was viewed under.
+                vals = [str(v) for v in value]
+                out.append(f"product_id IN (SELECT DISTINCT product_id FROM event WHERE client_id = {{client_id:Int32}} "
+                           f"AND event_type = {ir.event_code('product_view')} "
+                           f"AND category_id IN {self.param(name, vals, 'Array(String)')})")
+                continue
             if isinstance(value, list):
                 vals = [str(v) for v in value]
                 if len(vals) == 1:
@@ -105,7 +124,7 @@ class _Builder:
                 else:
                     out.append(f"{col} IN {self.param(name, vals, 'Array(String)')}")
             elif isinstance(value, ir.Range):
-                typ = "UInt8" if col == "product_quantity" else "UInt32"
+                typ = "UInt8" if col in ("product_quantity", "scroll_bucket") else "UInt32"
                 if value.gte is not None:
                     out.append(f"{col} >= {self.param(name, value.gte, typ)}")
                 if value.lte is not None:
@@ -123,7 +142,7 @@ class _Builder:
             raise CompileError("주문 합계 금액 조건은 방문자 조건에서만 쓸 수 있습니다")
         codes = ir.event_codes(step.event)
         parts = [f"event_type = {codes[0]}" if len(codes) == 1 else f"event_type IN ({', '.join(map(str, codes))})"]
-        parts += self.filters_sql(step.filters)
+        parts += self.filters_sql(step.filters, step.event)
         return " AND ".join(parts)
 
     # --- per-visitor nodes -> CTE of distinct uuid -----------------------------------------
@@ -153,11 +172,18 @@ class _Builder:
         raise CompileError(f"알 수 없는 조건 형식입니다: {type(n).__name__}")
 
     def event_condition(self, c: ir.EventCondition) -> str:
-        where = self.head(ir.event_codes(c.event), c.window) + self.filters_sql(c.filters)
+        where = self.head(visitor_codes(c.event), c.window) + self.filters_sql(c.filters, c.event)
         sql = "SELECT uuid FROM event WHERE " + " AND ".join(where)
         cnt = c.count
         counted = "count()"
-        if c.event == "order_complete" and (c.filters.order_total is not None or not (cnt.op == ">=" and cnt.value == 1)):
+        extra = []  # per-visitor value conditions (total spend, AOV) beside the count
+        if c.total_amount is not None:
+            extra += self.range_having("sum(amount)", c.total_amount, "total")
+        if c.avg_order is not None:
+            # the order total is the sum of its lines: average over orders, not over lines
+            extra += self.range_having("avg(order_amount)", c.avg_order, "aov")
+        if c.event == "order_complete" and (c.filters.order_total is not None or c.avg_order is not None
+                                            or not (cnt.op == ">=" and cnt.value == 1)):
             # an order is one event per line: count orders, and total an order over its lines
             having = ""
             if c.filters.order_total is not None:
@@ -165,17 +191,28 @@ class _Builder:
                 conds = ([f"sum(amount) >= {self.param('order_total', r.gte, 'UInt64')}"] if r.gte is not None else []) \
                     + ([f"sum(amount) <= {self.param('order_total', r.lte, 'UInt64')}"] if r.lte is not None else [])
                 having = " HAVING " + " AND ".join(conds)
-            orders = self.cte("orders", sql.replace("SELECT uuid", "SELECT uuid, order_id", 1)
+            orders = self.cte("orders", sql.replace("SELECT uuid", "SELECT uuid, order_id, sum(amount) AS order_amount", 1)
                               + f" GROUP BY uuid, order_id{having}")
             sql = f"SELECT uuid FROM {orders}"
-        if cnt.op == ">=" and cnt.value == 1:
+            extra = [e.replace("sum(amount)", "sum(order_amount)") for e in extra]
+        if cnt.op == ">=" and cnt.value == 1 and not extra:
             return self.cte("c", sql.replace("SELECT uuid", "SELECT DISTINCT uuid", 1))
-        if cnt.op == "between":
-            having = (f"{counted} BETWEEN {self.param('n', cnt.value, 'UInt32')} "
-                      f"AND {self.param('n', cnt.value2, 'UInt32')}")
+        if cnt.op == ">=" and cnt.value == 1:
+            having = []
+        elif cnt.op == "between":
+            having = [f"{counted} BETWEEN {self.param('n', cnt.value, 'UInt32')} "
+                      f"AND {self.param('n', cnt.value2, 'UInt32')}"]
         else:
-            having = f"{counted} {cnt.op} {self.param('n', cnt.value, 'UInt32')}"
-        return self.cte("c", f"{sql} GROUP BY uuid HAVING {having}")
+            having = [f"{counted} {cnt.op} {self.param('n', cnt.value, 'UInt32')}"]
+        return self.cte("c", f"{sql} GROUP BY uuid HAVING {' AND '.join(having + extra)}")
+
+    def range_having(self, expr: str, r: ir.Range, stem: str) -> list[str]:
+        out = []
+        if r.gte is not None:
+            out.append(f"{expr} >= {self.param(stem, r.gte, 'UInt64')}")
+        if r.lte is not None:
+            out.append(f"{expr} <= {self.param(stem, r.lte, 'UInt64')}")
+        return out
 
     def sequence(self, s: ir.SequenceCondition) -> str:
         codes = tuple(sorted({c for st in s.steps for c in ir.event_codes(st.event)}))
@@ -206,10 +243,13 @@ class _Builder:
         return self.cte("but", f"{sql} WHERE {' AND '.join(nulls)}")
 
     def render(self, select: str) -> str:
+        # The result cap rides in the query: with result_overflow_mode='break' a session cap below
+        # LIMIT limit+1 stops at a block boundary and would hide that the list was truncated.
+        tail = f"{TAIL_SETTINGS}, max_result_rows = {int(self.result_rows)}"
         if not self.ctes:
-            return f"{select}\n{TAIL_SETTINGS}"
+            return f"{select}\n{tail}"
         withs = ",\n".join(f"{n} AS (\n  {body}\n)" for n, body in self.ctes)
-        return f"WITH\n{withs}\n{select}\n{TAIL_SETTINGS}"
+        return f"WITH\n{withs}\n{select}\n{tail}"
 
 
 def _ts(dt) -> str:
@@ -227,7 +267,7 @@ def compile_query(q: ir.Query, *, client_id: int, timezone: str, today: date,
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise CompileError(f"알 수 없는 시간대입니다: {timezone}") from exc
     window = resolve(q.window, today=today, tz=timezone)
-    b = _Builder(client_id=client_id, tz=timezone, today=today, window=window)
+    b = _Builder(client_id=client_id, tz=timezone, today=today, window=window, result_rows=int(limit) + 1)
     b.params.update(client_id=client_id, w_start=_ts(window.start_utc), w_end=_ts(window.end_utc))
     if q.kind == "A":
         sql = _audience(b, q, limit)
@@ -275,7 +315,11 @@ def _aggregate(b: _Builder, q: ir.Query, limit: int) -> str:
         step = step or ir.EventStep(event="order_complete")
     if step is not None:
         codes = ir.event_codes(step.event)
-        where = b.head(codes) + b.filters_sql(step.filters)
+        if a.metric == "visitors":
+            codes = visitor_codes(step.event)
+        elif step.event == ir.ANY_EVENT:
+            codes = START_CODES  # counting events: a view is its start row only
+        where = b.head(codes) + b.filters_sql(step.filters, step.event)
     elif a.metric == "events" or "event_type" in a.group_by:
         where = b.head(START_CODES)  # views count once: *_end rows are never events
     else:
@@ -341,3 +385,26 @@ def _funnel(b: _Builder, a: ir.Aggregate, pop: str | None) -> str:
         f"SELECT step, countIf(level >= step) AS visitors, "
         f"if(max(visitors) OVER () = 0, 0, round(visitors / max(visitors) OVER (), 4)) AS conversion\n"
         f"FROM {levels} ARRAY JOIN range(1, {len(steps) + 1}) AS step\nGROUP BY step\nORDER BY step")
+
+
+def compile_audience_size(q: ir.Query, *, client_id: int, timezone: str, today: date,
+                          sample: int = 20) -> CompiledQuery:
+    """The builder's live count: total visitors, members among them, and a first-``sample`` rows.
+
+    One query: ``count() OVER ()`` is computed before ``LIMIT``, so the sample rows carry the
+    full audience size (no second scan). Member ids only for the sample's visitors.
+    """
+    if q.kind != "A":
+        raise CompileError("대상(A) 규칙만 인원을 셀 수 있습니다")
+    window = resolve(q.window, today=today, tz=timezone)
+    b = _Builder(client_id=client_id, tz=timezone, today=today, window=window, result_rows=int(sample) + 1)
+    b.params.update(client_id=client_id, w_start=_ts(window.start_utc), w_end=_ts(window.end_utc))
+    aud = b.node(q.audience)
+    # Members are counted over the whole audience: logins are a small share of events.
+    members = b.cte("members", f"SELECT uuid, argMax(login_id, created_at) AS login_id FROM event "
+                               f"WHERE client_id = {{client_id:Int32}} AND event_type IN (10, 11) "
+                               f"AND login_id IS NOT NULL AND uuid IN (SELECT uuid FROM {aud}) GROUP BY uuid")
+    sql = b.render(f"SELECT a.uuid AS uuid, m.login_id AS member_id, count() OVER () AS size, "
+                   f"countIf(m.uuid IS NOT NULL) OVER () AS members\nFROM {aud} AS a "
+                   f"LEFT JOIN {members} AS m ON m.uuid = a.uuid\nORDER BY a.uuid\nLIMIT {int(sample)}")
+    return CompiledQuery(sql=sql, params=b.params, window=window, kind="A", limit=sample)

@@ -39,6 +39,7 @@ VIEW_PAIRS: dict[str, str] = {
 # "mobile visitors" or "visitors from instagram" that belong to no particular action.
 ANY_EVENT = "any_event"
 START_CODES: tuple[int, ...] = tuple(e.code for e in catalog.EVENT_TYPES if e.code not in catalog.END_CODES)
+ALL_CODES: tuple[int, ...] = tuple(e.code for e in catalog.EVENT_TYPES)
 EVENT_NAMES: tuple[str, ...] = tuple(
     [e.name for e in catalog.EVENT_TYPES
      if e.code not in catalog.END_CODES and e.end_code is None]
@@ -50,7 +51,9 @@ EventName = Literal[EVENT_NAMES]  # type: ignore[valid-type]
 def event_codes(name: str) -> tuple[int, ...]:
     """The event_type codes a logical event name counts (one, except any_event)."""
     if name == ANY_EVENT:
-        return START_CODES
+        # Anyone with any event is an active visitor, *_end rows included (one rule everywhere:
+        # "방문자 수", any_event with a device/utm filter, the population of NOT).
+        return ALL_CODES
     return (catalog.BY_NAME[VIEW_PAIRS.get(name, name)].code,)
 
 
@@ -107,6 +110,7 @@ class EventFilters(_Model):
                                       "lines) in KRW, e.g. 'ordered 100,000 won or more at once'.")
     price: Range | None = Field(None, description="Unit price in KRW.")
     quantity: Range | None = Field(None, description="Product quantity.")
+    scroll: Range | None = Field(None, description="scroll only: scroll depth bucket 0-10 (0-100 %).")
 
     @model_validator(mode="after")
     def _non_empty_lists(self):
@@ -126,8 +130,11 @@ FILTER_COLUMNS: dict[str, str] = {
     "tracking_id": "tracking_id", "order_id": "order_id", "page_url_contains": "page_url",
     "utm_source": "utm_source", "utm_medium": "utm_medium", "utm_campaign": "utm_campaign",
     "device_type": "device_type", "amount": "amount", "price": "price", "quantity": "product_quantity",
-    "order_total": "amount",
+    "order_total": "amount", "scroll": "scroll_bucket",
 }
+# Events that carry a product but no category: a category filter on them means "a product of that
+# category", resolved by the compiler from the category the product was viewed under.
+PRODUCT_CATEGORY_EVENTS = frozenset({"cart_add", "cart_remove", "wishlist_add", "order_complete", "review_write"})
 # Columns every event row has (session attribution), whatever its type.
 COMMON_COLUMNS = frozenset({"utm_source", "utm_medium", "utm_campaign", "device_type"})
 
@@ -210,6 +217,8 @@ def _check_filters(event: str, filters: EventFilters) -> None:
     if filters.order_total is not None and event != "order_complete":
         raise ValueError(f"order_total is only for order_complete, not {event} / 주문 합계 금액은 주문 완료에만 씁니다")
     carried = set(event_fields(event)) | COMMON_COLUMNS
+    if event in PRODUCT_CATEGORY_EVENTS:
+        carried.add("category_id")
     for name, value in filters:
         if value is not None and FILTER_COLUMNS[name] not in carried:
             raise ValueError(f"event {event} has no {FILTER_COLUMNS[name]} field / "
@@ -225,10 +234,18 @@ class EventCondition(_Model):
     filters: EventFilters = Field(default_factory=EventFilters)
     count: Count = Field(default_factory=Count, description="Default: at least once.")
     window: Window | None = Field(None, description="Own period for this condition; default: the query's window.")
+    total_amount: Range | None = Field(None, description="Sum of amount over the visitor's matching events in "
+                                       "KRW, e.g. total spend (order_complete), checkout_start or order_cancel.")
+    avg_order: Range | None = Field(None, description="order_complete only: the visitor's average order total "
+                                    "(AOV) in KRW.")
 
     @model_validator(mode="after")
     def _filters_fit_event(self):
         _check_filters(self.event, self.filters)
+        if self.total_amount is not None and "amount" not in event_fields(self.event):
+            raise ValueError(f"event {self.event} has no amount to total / {self.event} 이벤트에는 금액이 없습니다")
+        if self.avg_order is not None and self.event != "order_complete":
+            raise ValueError("avg_order is only for order_complete / 평균 주문 금액은 주문 완료에만 씁니다")
         return self
 
 
