@@ -188,6 +188,13 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Static entries; the DatabaseScheduler copies them into its tables when beat starts, so operators
+# can still move or disable them in the admin. 18:30 UTC = 03:30 Asia/Seoul, after the day's orders.
+from celery.schedules import crontab  # noqa: E402  (only for the schedule below)
+
+CELERY_BEAT_SCHEDULE = {
+    "customers-nightly-refit": {"task": "customers.tasks.refit_all", "schedule": crontab(minute=30, hour=18)},
+}
 
 GEMINI_API_KEY = env("GEMINI_API_KEY", default="")
 GEMINI_MODEL = env("GEMINI_MODEL", default="gemini-2.5-flash")

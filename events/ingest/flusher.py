@@ -142,18 +142,19 @@ class Flusher:
         run_inserted_hooks(batch.records)
 
 
-_hooks: list | None = None
+_hooks: tuple[tuple, list] = ((), [])
 
 
 def inserted_hooks() -> list:
-    """settings.EVENT_INSERTED_HOOKS ("module:function") resolved once per process."""
+    """settings.EVENT_INSERTED_HOOKS ("module:function"), imported once per distinct setting."""
     global _hooks
-    if _hooks is None:
-        from django.conf import settings
-        from django.utils.module_loading import import_string
+    from django.conf import settings
+    from django.utils.module_loading import import_string
 
-        _hooks = [import_string(path.replace(":", ".")) for path in getattr(settings, "EVENT_INSERTED_HOOKS", [])]
-    return _hooks
+    paths = tuple(getattr(settings, "EVENT_INSERTED_HOOKS", ()))
+    if _hooks[0] != paths:
+        _hooks = (paths, [import_string(path.replace(":", ".")) for path in paths])
+    return _hooks[1]
 
 
 def run_inserted_hooks(records: list[dict]) -> None:
