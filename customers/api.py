@@ -1,0 +1,76 @@
+"""JSON API for customer segments: /api/v1/clients/<client_id>/customers/..."""
+from django.utils.translation import gettext as _
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from tenants.access import ClientAPIView
+from tenants.models import Role
+from tenants.services import audit_log
+
+from . import selectors, services
+
+
+class SegmentsAPI(ClientAPIView):
+    """Model version, segment sizes / value shares and customer keys per segment on request."""
+
+    def get(self, request, client_id):
+        model = selectors.latest_model(client=self.client)
+        body = {
+            "model": ({"version": model.version, "as_of": model.as_of.isoformat(), "reason": model.reason,
+                       "n_components": model.metrics.get("n_components"), "bic": model.metrics.get("bic")}
+                      if model else None),
+            "names": selectors.segment_names(self.client),
+            "segments": selectors.segment_overview(client=self.client),
+        }
+        segment = request.query_params.get("members")
+        if segment:
+            body["members"] = selectors.customer_keys_in_segment(client=self.client, segment_name=segment)
+        return Response(body)
+
+
+class CustomerAPI(ClientAPIView):
+    def get(self, request, client_id, customer_key):
+        p = selectors.profile_get(client=self.client, customer_key=customer_key)
+        if p is None:
+            raise NotFound(_("고객을 찾을 수 없습니다."))
+        names = selectors.segment_names(self.client)
+        return Response({
+            "customer_id": p.customer_key, "recency": p.recency_days, "frequency": p.frequency,
+            "monetary": p.monetary, "segment": p.segment, "segment_name": names[p.segment],
+            "probabilities": p.probabilities, "model_version": p.model_version,
+            "last_order_at": p.last_order_at.isoformat(), "updated_at": p.updated_at.isoformat(),
+            "moves": [{"from": m.from_segment, "to": m.to_segment, "reason": m.reason, "model_version": m.model_version,
+                       "at": m.created_at.isoformat(), "details": m.details}
+                      for m in selectors.recent_moves(client=self.client, customer_key=p.customer_key)],
+        })
+
+
+class AskSerializer(serializers.Serializer):
+    question = serializers.CharField(max_length=300, error_messages={
+        "blank": _("질문을 입력해 주세요."), "required": _("질문을 입력해 주세요.")})
+    engine = serializers.ChoiceField(choices=["offline", "gemini"], default="offline")
+
+
+class CustomerAskAPI(ClientAPIView):
+    """Reading, so viewers may ask too (POST only because a question can be long)."""
+
+    write_role = Role.VIEWER
+
+    def post(self, request, client_id):
+        ser = AskSerializer(data=request.data)
+        if not ser.is_valid():
+            first = next(iter(ser.errors.values()))[0]
+            raise ValidationError({"detail": str(first)})
+        return Response(services.answer_question(client=self.client, **ser.validated_data))
+
+
+class RefitAPI(ClientAPIView):
+    write_role = Role.MARKETER
+
+    def post(self, request, client_id):
+        from .tasks import refit_client
+
+        refit_client.delay(self.client.pk)
+        audit_log(action="customers.refit_requested", client=self.client, actor=request.user, target="customer_model")
+        return Response({"queued": True}, status=status.HTTP_202_ACCEPTED)
