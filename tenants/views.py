@@ -30,6 +30,7 @@ NAV_SECTIONS = [
     ("ask", gettext_lazy("질문하기")),
     ("audiences", gettext_lazy("오디언스")),
     ("campaigns", gettext_lazy("캠페인")),
+    ("plans", gettext_lazy("캠페인 추천")),
     ("alerts", gettext_lazy("알림")),
     ("customers", gettext_lazy("고객")),
     ("settings", gettext_lazy("설정")),

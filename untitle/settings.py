@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "events",
     "insights",
     "messaging",
+    "plans",
     "customers",
 ]
 

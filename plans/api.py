@@ -1,0 +1,81 @@
+"""REST API of campaign-plan recommendations, under /api/v1/clients/<client_id>/plans/...
+
+Asking only reads the shop's data, so a viewer may ask; choosing a plan creates a campaign
+draft and needs a marketer. Objects are looked up within the client: a foreign id is a 404.
+"""
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from rest_framework.response import Response
+
+from tenants.access import ClientAPIView
+from tenants.models import Role
+
+from . import selectors, services
+from .services import PlanError
+
+
+def _error(exc: PlanError) -> Response:
+    body = {"detail": exc.message, "code": exc.code}
+    if exc.link:
+        body["link"] = exc.link
+    return Response(body, status=exc.status)
+
+
+def _body(request) -> dict:
+    return request.data if isinstance(request.data, dict) else {}
+
+
+class RecommendAPI(ClientAPIView):
+    """POST {"purpose", "date"?, "engine"?, "reask_of"?} -> trends + six plans."""
+
+    required_role = Role.VIEWER
+    write_role = None
+
+    def post(self, request, client_id):
+        data = _body(request)
+        try:
+            if data.get("reask_of"):
+                try:
+                    parent = selectors.recommendation_get(client=self.client, pk=int(data["reask_of"]))
+                except (TypeError, ValueError):
+                    raise PlanError(_("reask_of는 추천 id(숫자)여야 합니다."), code="reask_of")
+                rec = services.plan_reask(client=self.client, recommendation=parent, user=request.user)
+            else:
+                rec = services.recommend(client=self.client, purpose=str(data.get("purpose") or ""),
+                                         on_date=data.get("date"), engine=data.get("engine") or None,
+                                         user=request.user)
+        except PlanError as exc:
+            return _error(exc)
+        return Response(services.recommendation_payload(rec), status=201)
+
+
+class RecommendationAPI(ClientAPIView):
+    required_role = Role.VIEWER
+
+    def get(self, request, client_id, pk):
+        rec = selectors.recommendation_get(client=self.client, pk=pk)
+        return Response(services.recommendation_payload(rec))
+
+
+class ChooseAPI(ClientAPIView):
+    """POST {"plan": "low-online"} -> the campaign draft made from that plan."""
+
+    required_role = Role.VIEWER
+    write_role = Role.MARKETER
+
+    def post(self, request, client_id, pk):
+        rec = selectors.recommendation_get(client=self.client, pk=pk)
+        try:
+            draft = services.plan_choose(client=self.client, recommendation=rec,
+                                         plan_key=str(_body(request).get("plan") or ""), user=request.user)
+        except PlanError as exc:
+            return _error(exc)
+        return Response(draft_payload(draft), status=201)
+
+
+def draft_payload(d) -> dict:
+    return {"id": d.pk, "recommendation_id": d.recommendation_id, "plan_key": d.plan_key, "name": d.name,
+            "prize": d.prize, "participation": d.participation, "budget_krw": d.budget_krw, "status": d.status,
+            "predicted_roi": d.predicted_roi, "actual_roi": d.actual_roi,
+            "messaging_campaign_id": d.messaging_campaign_id}
