@@ -121,7 +121,7 @@ def normalize(rules) -> dict:
             except ValidationError as exc:
                 errors.update(_field_errors(exc, f"{path}.raw"))
                 return None
-            return {"raw": raw.model_dump(mode="json", exclude_defaults=True), "not": neg}
+            return {"raw": raw.model_dump(mode="json", exclude_none=True), "not": neg}
         key = node.get("filter")
         spec = F.BY_KEY.get(key) if isinstance(key, str) else None
         if spec is None:
@@ -316,7 +316,7 @@ def node_to_rule(node, days: int) -> dict:
                 continue
             if _same(spec.to_ir(params), node):
                 return {"filter": spec.key, "params": params.model_dump(mode="json"), "not": False}
-    return {"raw": node.model_dump(mode="json", exclude_defaults=True), "not": False}
+    return {"raw": node.model_dump(mode="json", exclude_none=True), "not": False}
 
 
 def _composite_guesses(spec, node):
@@ -349,7 +349,7 @@ def from_query(q: ir.Query) -> dict:
     if q.window.type not in ("default", "last_n") or (q.window.type == "last_n" and q.window.unit != "day"):
         # a named/absolute period has no "최근 N일" rule form: keep the whole audience as it is
         raw = _resolve_window(q.audience, q.window)
-        return {"op": "and", "not": False, "items": [{"raw": raw.model_dump(mode="json", exclude_defaults=True),
+        return {"op": "and", "not": False, "items": [{"raw": raw.model_dump(mode="json", exclude_none=True),
                                                        "not": False}]}
     rule = node_to_rule(q.audience, days)
     if "items" in rule:

@@ -403,7 +403,8 @@ def compile_audience_size(q: ir.Query, *, client_id: int, timezone: str, today: 
     # Members are counted over the whole audience: logins are a small share of events.
     members = b.cte("members", f"SELECT uuid, argMax(login_id, created_at) AS login_id FROM event "
                                f"WHERE client_id = {{client_id:Int32}} AND event_type IN (10, 11) "
-                               f"AND login_id IS NOT NULL AND uuid IN (SELECT uuid FROM {aud}) GROUP BY uuid")
+                               f"AND uuid IN (SELECT uuid FROM {aud}) GROUP BY uuid")
+    # argMax skips NULL logins (the -Null combinator), so a logged-in visitor always has one
     sql = b.render(f"SELECT a.uuid AS uuid, m.login_id AS member_id, count() OVER () AS size, "
                    f"countIf(m.uuid IS NOT NULL) OVER () AS members\nFROM {aud} AS a "
                    f"LEFT JOIN {members} AS m ON m.uuid = a.uuid\nORDER BY a.uuid\nLIMIT {int(sample)}")
