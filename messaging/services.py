@@ -197,6 +197,9 @@ def cafe24_webhook(*, payload: dict) -> str:
 
 
 def _record_order(client: Client, res: dict) -> bool:
+    """An order_complete per order line, unless the SDK already recorded this order (it sees
+    the order page in most browsers; the webhook covers in-app browsers where it cannot)."""
+    from events import clickhouse
     from events.ingest.rows import normalize
     from events.ingest.store import insert_records
 
@@ -204,15 +207,29 @@ def _record_order(client: Client, res: dict) -> bool:
     member_id = str(res.get("member_id") or "") or None
     if not order_id:
         return False
+    seen = clickhouse.query("SELECT count() FROM event WHERE client_id = {c:Int32} AND event_type = 62 "
+                            "AND order_id = {o:String}", {"c": client.pk, "o": order_id}).rows
+    if seen and seen[0][0]:
+        return True
     visitor = _latest_uuid(client, member_id) if member_id else None
     # Guests have no visitor id we can know: a stable one per order keeps the event countable.
     visitor = visitor or str(uuid_mod.uuid5(uuid_mod.NAMESPACE_URL, f"cafe24:{client.mall_id}:{order_id}"))
-    amount = int(float(res.get("payment_amount") or res.get("actual_payment_amount") or 0))
-    rec = normalize(client.pk, {"event_type": "order_complete", "uuid": visitor, "order_id": order_id,
-                                "login_id": member_id, "amount": amount,
-                                "event_id": str(uuid_mod.uuid5(uuid_mod.NAMESPACE_URL, f"cafe24-order:{client.pk}:{order_id}"))},
-                    history=True)
-    insert_records([rec])
+    items = res.get("items") or res.get("order_items") or []
+    if not items:
+        items = [{"product_no": "0", "quantity": 1,
+                  "payment_amount": res.get("payment_amount") or res.get("actual_payment_amount") or 0}]
+    records = []
+    for i, item in enumerate(items):
+        qty = int(item.get("quantity") or 1)
+        amount = int(float(item.get("payment_amount") or item.get("product_price") or 0) *
+                      (1 if item.get("payment_amount") else qty))
+        records.append(normalize(client.pk, {
+            "event_type": "order_complete", "uuid": visitor, "order_id": order_id, "login_id": member_id,
+            "product_id": str(item.get("product_no") or "0"), "product_quantity": qty, "amount": amount,
+            # Stable ids: a redelivered webhook is deduplicated by event_id downstream.
+            "event_id": str(uuid_mod.uuid5(uuid_mod.NAMESPACE_URL, f"cafe24-order:{client.pk}:{order_id}:{i}"))},
+            history=True))
+    insert_records(records)
     return True
 
 

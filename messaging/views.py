@@ -37,7 +37,7 @@ class CampaignForm(forms.Form):
     body_b = forms.CharField(label=gettext_lazy("B안 내용 (선택, A/B 테스트)"), required=False,
                              widget=forms.Textarea(attrs={"rows": 4}))
     title = forms.CharField(label=gettext_lazy("제목 (푸시/LMS)"), max_length=120, required=False)
-    link_url = forms.URLField(label=gettext_lazy("링크"), required=False)
+    link_url = forms.URLField(label=gettext_lazy("링크"), required=False, assume_scheme="https")
     is_ad = forms.BooleanField(label=gettext_lazy("광고성 메시지"), required=False, initial=True)
     sender_name = forms.CharField(label=gettext_lazy("보내는 사람(상호)"), max_length=60, required=False)
     contact = forms.CharField(label=gettext_lazy("연락처"), max_length=60, required=False)
