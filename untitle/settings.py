@@ -203,6 +203,12 @@ FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 CAFE24_CLIENT_ID = env("CAFE24_CLIENT_ID", default="")
 CAFE24_CLIENT_SECRET = env("CAFE24_CLIENT_SECRET", default="")
 FCM_CREDENTIALS = env("FCM_CREDENTIALS", default="")
+# Messaging (messaging/): API bases are templates so staging and tests can point our real
+# clients at a local fake; the webhook key is what Cafe24 sends with each webhook.
+CAFE24_API_BASE = env("CAFE24_API_BASE", default="https://{mall_id}.cafe24api.com")
+CAFE24_WEBHOOK_KEY = env("CAFE24_WEBHOOK_KEY", default="")
+FCM_BASE_URL = env("FCM_BASE_URL", default="https://fcm.googleapis.com")
+ALIMTALK_PRICE_KRW = env.int("ALIMTALK_PRICE_KRW", default=9)  # per message, for "cost saved"
 # Public base URL of this deployment (SDK snippet, OAuth redirect, links in e-mails).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
