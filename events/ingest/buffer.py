@@ -197,7 +197,8 @@ class Spool:
         for seg in self.segments():
             if total >= max_events:
                 break
-            start = max(self._read_offset(seg), self._cursor.get(seg.stem, 0))
+            committed = self._read_offset(seg)
+            start = max(committed, self._cursor.get(seg.stem, 0))
             try:
                 with open(seg, "rb") as f:
                     f.seek(start)
@@ -206,8 +207,10 @@ class Spool:
                 continue  # renamed .open -> .seg meanwhile; picked up next round
             end_nl = data.rfind(b"\n")
             if end_nl < 0:
-                if self._writer_gone(seg):
-                    self._drop(seg)  # closed and flushed, or a crashed writer's torn tail
+                # Closed and flushed (or a crashed writer's torn tail) -- but only once every
+                # batch handed out from it is committed: an in-flight one may still be retried.
+                if start == committed and self._writer_gone(seg):
+                    self._drop(seg)
                 continue
             records: list[dict] = []
             pos = 0
@@ -235,13 +238,15 @@ class Spool:
         self._cursor.clear()
 
     def _commit(self, seg: Path, end: int) -> None:
-        self._write_offset(seg, end)
+        # The writer may have closed the segment (.open -> .seg) since it was read.
+        current = seg if seg.exists() else seg.with_suffix(".seg")
         try:
-            size = seg.stat().st_size
+            size = current.stat().st_size
         except FileNotFoundError:
             return
-        if end >= size and self._writer_gone(seg):
-            self._drop(seg)
+        self._write_offset(current, end)
+        if end >= size and self._writer_gone(current):
+            self._drop(current)
 
     def _drop(self, seg: Path) -> None:
         self._cursor.pop(seg.stem, None)
