@@ -2,7 +2,7 @@
 (size history, who entered / left, exports). Both render a shell; the data comes from the JSON
 API (static/js/audience*.js), so the pages see exactly what API users see."""
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import get_language, gettext_lazy as _
 from django.views.generic import TemplateView
 
 from tenants.access import ClientViewMixin
@@ -35,11 +35,17 @@ def ui_text() -> dict:
     return {k: str(v) for k, v in t.items()}
 
 
+def _korean() -> bool:
+    return (get_language() or "ko").startswith("ko")
+
+
 def _catalog() -> list[dict]:
+    # The catalog is pure (no Django): it carries both labels, the active language picks one.
+    ko = _korean()
     out = []
     for spec in F.SPECS:
         d = spec.as_dict()
-        d["label"] = str(_(spec.label))  # labels are gettext'd through the .po for English
+        d["label"] = spec.label if ko else spec.label_en
         out.append(d)
     return out
 
@@ -62,7 +68,7 @@ class AudienceBuilderView(ClientViewMixin, TemplateView):
             segments=items, examples=AUDIENCE_EXAMPLES, can_save=self.membership.allows(Role.MARKETER),
             page_config={
                 "clientId": cid, "text": ui_text(), "preset": preset, "catalog": _catalog(),
-                "categories": {k: str(_(v[0])) for k, v in F.CATEGORIES.items()},
+                "categories": {k: (v[0] if _korean() else v[1]) for k, v in F.CATEGORIES.items()},
                 "urls": {n: reverse(f"insights:api-audience-{n}", kwargs={"client_id": cid})
                          for n in ("size", "describe", "parse")}
                 | {"segments": reverse("insights:api-segments", kwargs={"client_id": cid}),

@@ -21,8 +21,8 @@ def local(d: date, hour: int = 12, minute: int = 0) -> datetime:
     return datetime.combine(d, time(hour, minute), tzinfo=SEOUL).astimezone(timezone.utc)
 
 
-def days_ago(n: int, hour: int = 12, minute: int = 0) -> datetime:
-    return local(TODAY - timedelta(days=n), hour, minute)
+def days_ago(n: int, hour: int = 12, minute: int = 0, *, today: date = TODAY) -> datetime:
+    return local(today - timedelta(days=n), hour, minute)
 
 
 def put(client, rows: list[tuple]) -> None:
@@ -41,7 +41,7 @@ def visitor() -> uuid.UUID:
     return uuid.uuid4()
 
 
-def shop_story(client) -> dict:
+def shop_story(client, today: date = TODAY) -> dict:
     """A small shop with known answers.
 
     - carters (3): add product 1 to cart 2 days ago, never order
@@ -50,6 +50,9 @@ def shop_story(client) -> dict:
     - browsers (4): view product 2 three times each, on mobile, 1 day ago
     - old (1): visited 60 days ago only
     """
+    def days_ago(n, hour=12, minute=0):
+        return local(today - timedelta(days=n), hour, minute)
+
     carters = [visitor() for _ in range(3)]
     buyers = [visitor() for _ in range(2)]
     browsers = [visitor() for _ in range(4)]
