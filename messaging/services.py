@@ -582,7 +582,7 @@ def _sync_periodic(campaign: Campaign) -> None:
 
 def _claim(campaign: Campaign, n: int, now) -> list[Delivery]:
     with transaction.atomic():
-        rows = list(Delivery.objects.select_for_update(skip_locked=True)
+        rows = list(Delivery.objects.select_for_update(skip_locked=True, of=("self",))
                     .filter(campaign=campaign, status=Delivery.Status.PENDING, not_before__lte=now)
                     .select_related("push_subscription").order_by("id")[:n])
         if rows:

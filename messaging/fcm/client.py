@@ -21,6 +21,11 @@ import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
+import logging
+
+# httpx logs every request at INFO: one line per push message drowns the worker's log.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
 SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 DEFAULT_BASE = "https://fcm.googleapis.com"
 MAX_BATCH = 500
