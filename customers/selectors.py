@@ -92,8 +92,13 @@ ORDER BY customer_key
         params["keys"] = list(keys)
     rows = clickhouse.query(sql, params, settings_=_ALL_ROWS).rows
     return [OrderAggregate(customer_key=r[0], orders=r[2], cancelled=r[3], amount=float(r[4]),
-                           cancelled_amount=float(r[5]), last_order_at=r[6], first_order_at=r[7])
+                           cancelled_amount=float(r[5]), last_order_at=_aware(r[6]), first_order_at=_aware(r[7]))
             for r in rows]
+
+
+def _aware(ts: datetime) -> datetime:
+    # chDB hands DateTime64('UTC') back naive; the profiles store aware UTC times
+    return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts
 
 
 def customer_keys_for(*, client: Client, login_ids: list[str], uuids: list[str], include_guests: bool) -> list[str]:
