@@ -67,8 +67,10 @@ class PlanFeedback(models.Model):
 
 
 class PlanDraft(models.Model):
-    """A campaign draft pre-filled from a chosen plan (messaging's campaigns did not exist yet when
-    this was built, so the draft lives here; ``messaging_campaign_id`` links one when it does)."""
+    """A campaign draft pre-filled from a chosen plan. It lives here, not in messaging: a
+    messaging campaign needs an audience and a message body (and is checked for sending) at
+    creation, which a plan does not have yet. The draft page links to a new messaging campaign
+    with the plan's name and text; ``messaging_campaign_id`` is kept for linking one later."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("초안")

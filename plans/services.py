@@ -213,28 +213,6 @@ def plan_reask(*, client, recommendation: Recommendation, user=None) -> Recommen
                      parent=recommendation)
 
 
-def _messaging_draft(*, client, draft: PlanDraft) -> int | None:
-    """A draft in messaging's campaigns when that app has them; None until then."""
-    from django.apps import apps
-
-    try:
-        Campaign = apps.get_model("messaging", "Campaign")
-    except LookupError:
-        return None
-    names = {f.name for f in Campaign._meta.get_fields()}
-    if not {"client", "name"} <= names:
-        return None
-    kwargs = {"client": client, "name": draft.name}
-    if "status" in names:
-        kwargs["status"] = "draft"
-    try:
-        with transaction.atomic():
-            return Campaign.objects.create(**kwargs).pk
-    except Exception:  # noqa: BLE001 - messaging's required fields may differ; our draft stands alone
-        log.warning("plans: could not create a messaging campaign draft", exc_info=True)
-        return None
-
-
 def plan_choose(*, client, recommendation: Recommendation, plan_key: str, user=None) -> PlanDraft:
     """The marketer picks one of the six: a pre-filled campaign draft, positive feedback, audit."""
     if recommendation.client_id != client.pk:
@@ -251,10 +229,6 @@ def plan_choose(*, client, recommendation: Recommendation, plan_key: str, user=N
             budget_krw=plan["cost"], created_by=actor)
         PlanFeedback.objects.create(client=client, recommendation=recommendation, kind=PlanFeedback.Kind.CHOSEN,
                                     plan_key=plan_key, user=actor)
-        campaign_id = _messaging_draft(client=client, draft=draft)
-        if campaign_id:
-            draft.messaging_campaign_id = campaign_id
-            draft.save(update_fields=["messaging_campaign_id"])
         audit_log(action="plans.plan_chosen", client=client, actor=actor, target=f"plan_draft:{draft.pk}",
                   details={"recommendation": recommendation.pk, "plan": plan_key, "title": plan["title"]})
     return draft

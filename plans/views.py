@@ -122,6 +122,21 @@ class ChooseView(ClientViewMixin, TemplateView):
         return redirect("plans:draft", slug=self.client.slug, pk=draft.pk)
 
 
+def _message_link(client, draft) -> str:
+    """messaging's new-campaign page with the plan's text, to tell shoppers about the promotion."""
+    from urllib.parse import urlencode
+
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        url = reverse("messaging:campaign_new", kwargs={"slug": client.slug})
+    except NoReverseMatch:
+        return ""
+    body = _("[%(name)s] %(prize)s 증정! 참여 방법: %(how)s") % {
+        "name": draft.name, "prize": draft.prize, "how": draft.participation}
+    return f"{url}?{urlencode({'name': draft.name, 'body': body})}"
+
+
 class DraftView(ClientViewMixin, TemplateView):
     template_name = "plans/draft.html"
     required_role = Role.VIEWER
@@ -130,7 +145,7 @@ class DraftView(ClientViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         draft = selectors.draft_get(client=self.client, pk=kwargs["pk"])
-        ctx.update(draft=draft, can_write=self.membership.allows(Role.MARKETER),
+        ctx.update(draft=draft, can_write=self.membership.allows(Role.MARKETER), message_link=_message_link(self.client, draft),
                    budget_label=BUDGET_LABELS[draft.plan["budget"]], channel_label=CHANNEL_LABELS[draft.plan["channel"]])
         return ctx
 
