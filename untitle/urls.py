@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("insights.urls")),
     path("", include("messaging.urls")),
+    path("", include("alerts.urls")),
     path("", include("plans.urls")),
     path("", include("customers.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

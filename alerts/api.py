@@ -1,0 +1,59 @@
+"""REST API: /api/v1/clients/<client_id>/alerts/..."""
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from rest_framework import status
+from rest_framework.response import Response
+
+from tenants.access import ClientAPIView
+from tenants.models import Role
+
+from . import selectors, services
+
+
+class AlertListAPI(ClientAPIView):
+    def get(self, request, client_id):
+        qs = selectors.alert_list(client=self.client, state=request.query_params.get("state") or None,
+                                  level=request.query_params.get("level") or None)
+        page = Paginator(qs, 50).get_page(request.query_params.get("page"))
+        return Response({"count": page.paginator.count, "page": page.number,
+                         "unread": selectors.unread_count(client=self.client),
+                         "results": [services.alert_payload(a) for a in page.object_list]})
+
+
+class AlertDetailAPI(ClientAPIView):
+    def get(self, request, client_id, pk):
+        alert = selectors.alert_get(client=self.client, pk=pk)
+        data = services.alert_payload(alert)
+        data.update(acknowledged=alert.acknowledged_at is not None, muted=alert.muted,
+                    explanation_source=alert.explanation_source, drilldown=alert.drilldown)
+        return Response(data)
+
+
+class AlertAcknowledgeAPI(ClientAPIView):
+    write_role = Role.MARKETER
+
+    def post(self, request, client_id, pk):
+        alert = services.alert_acknowledge(alert=selectors.alert_get(client=self.client, pk=pk), actor=request.user)
+        return Response({"id": alert.pk, "acknowledged_at": alert.acknowledged_at.isoformat()})
+
+
+class AlertMuteAPI(ClientAPIView):
+    write_role = Role.MARKETER
+
+    def post(self, request, client_id):
+        d = request.data
+        try:
+            mute = services.alert_mute_create(
+                client=self.client, actor=request.user, hours=int(d.get("hours", 24)),
+                entity_kind=d.get("entity_kind", ""), entity_id=str(d.get("entity_id", "")),
+                metric=d.get("metric", ""), reason=d.get("reason", ""))
+        except (TypeError, ValueError) as exc:
+            return Response({"detail": str(exc) if "시간" in str(exc) or "알 수 없는" in str(exc)
+                             else "hours는 1 이상의 정수(시간)여야 합니다."}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"id": mute.pk, "until": mute.until.isoformat()}, status=status.HTTP_201_CREATED)
+
+
+class ExplainCountersAPI(ClientAPIView):
+    def get(self, request, client_id):
+        return Response(services.explain_counters())
