@@ -52,8 +52,15 @@ def _h(text: str) -> str:
     return hashlib.sha1((text or "").strip().lower().encode()).hexdigest()[:12]
 
 
+def _industry_token(industry: str) -> str:
+    """"여성의류" and "패션 잡화" are both fashion: results for one invalidate the other's answers."""
+    from .engine.library import match_industry
+
+    return match_industry(industry) or (industry or "").strip().lower()
+
+
 def _version_key(industry: str) -> str:
-    return f"plans:ver:{_h(industry)}"
+    return f"plans:ver:{_h(_industry_token(industry))}"
 
 
 def industry_version(industry: str) -> int:
@@ -119,7 +126,9 @@ def _similar(client, profile: ctx.Profile, purpose: str, day: date, version: int
 
 def _trends_key(client, purpose: str, day: date, occasions, engine: str, version: int) -> str:
     occ = ",".join(sorted({o.tag for o in occasions}))
-    return (f"plans:trends:{_h(client.industry)}:v{version}:{_h(client.region)}:{season_of(day)}:"
+    # Per client although the seed shares trends by industry and region: the model sees the
+    # shop's own traffic figures and may quote them in the trend text.
+    return (f"plans:trends:{client.pk}:{_h(client.industry)}:v{version}:{_h(client.region)}:{season_of(day)}:"
             f"{_h(occ)}:{purpose}:{engine}")
 
 

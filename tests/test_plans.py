@@ -166,9 +166,11 @@ def test_campaign_results_invalidate_the_cached_answers_of_that_industry(pet_sho
     services.recommend(client=pet_shop, purpose="sales", on_date=DAY)
     services.recommend(client=other_shop, purpose="sales", on_date=DAY)
     assert services.recommend(client=pet_shop, purpose="sales", on_date=DAY).cache_hit
-    services.on_campaign_results("반려동물 용품")
+    services.on_campaign_results("반려견 간식")     # same industry in other words
     assert not services.recommend(client=pet_shop, purpose="sales", on_date=DAY).cache_hit
     assert services.recommend(client=other_shop, purpose="sales", on_date=DAY).cache_hit
+    services.on_campaign_results("여성의류")
+    assert not services.recommend(client=other_shop, purpose="sales", on_date=DAY).cache_hit
 
 
 def test_reask_avoids_shown_titles_and_is_stored_as_feedback(pet_shop, marketer):
@@ -321,3 +323,31 @@ def test_cli_prints_json_and_rejects_bad_input(pet_shop, shop):
     with pytest.raises(CommandError, match="업종"):
         bare = make_client("빈 가게")
         call_command("recommend_campaigns", "--client-id", str(bare.pk), "--purpose", "sales")
+
+
+def test_a_date_beyond_the_lunar_table_still_answers_and_says_so(pet_shop):
+    rec = services.recommend(client=pet_shop, purpose="revisit", on_date="2031-01-10")
+    assert "2024~2030" in rec.fallback_reason
+    assert_valid_six(services.recommendation_payload(rec))
+
+
+def test_draft_page_links_to_a_prefilled_message_campaign(login, pet_shop, marketer):
+    rec = services.recommend(client=pet_shop, purpose="sales", on_date=DAY)
+    draft = services.plan_choose(client=pet_shop, recommendation=rec, plan_key="low-online")
+    page = login(marketer).get(f"/c/{pet_shop.slug}/plans/drafts/{draft.pk}/").content.decode()
+    assert f"/c/{pet_shop.slug}/campaigns/new/?name=" in page
+
+
+@respx.mock
+def test_trends_are_analysed_once_an_hour_and_reused_by_the_next_model_answer(pet_shop, gemini):
+    answer = model_answer(pet_shop)
+    route = respx.post(URL).mock(return_value=httpx.Response(200, json=gbody(answer)))
+    services.recommend(client=pet_shop, purpose="sales", on_date=DAY)
+    other = json.loads(json.dumps(answer))
+    other["trends"]["industry"] = "모델이 이번에는 다르게 쓴 업종 트렌드 문장입니다. 길이는 충분합니다."
+    route.mock(return_value=httpx.Response(200, json=gbody(other)))
+    again = services.plan_reask(client=pet_shop, recommendation=Recommendation.objects.get(client=pet_shop))
+    assert again.engine == "gemini"
+    assert again.answer["trends"]["industry"] == answer["trends"]["industry"]
+    prompt = json.loads(route.calls[-1].request.content)["contents"][0]["parts"][0]["text"]
+    assert "이미 분석한 트렌드" in prompt and "이미 보여 준 기획안" in prompt
