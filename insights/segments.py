@@ -35,6 +35,7 @@ from events import clickhouse
 from tenants.models import Client, Role
 from tenants.services import audit_log
 
+from .audience import filters as F
 from .audience import rules as R
 from .audience.describe import describe, describe_en
 from .models import Segment, SegmentSnapshot
@@ -73,14 +74,53 @@ def _rule_error(exc: R.RuleError) -> AskError:
     return err
 
 
-def audience_compile(*, rules: Any) -> R.Compiled:
+def rfm_available(client: Client | None) -> bool:
+    """Whether the customers app has scored this shop's RFM segments (then the filter works)."""
+    if client is None:
+        return False
+    try:
+        from customers.selectors import latest_model
+    except ImportError:  # the customers app is optional for the builder
+        return False
+    return latest_model(client=client) is not None
+
+
+def _resolvers(client: Client | None) -> dict:
+    """Filters whose data lives outside the event table, resolved for this client at compile time.
+
+    RFM segments (customers app, Postgres): the segment's customer keys become member ids and guest
+    visitor ids in the IR, so the count and a refresh see the segment as it is now. A segment
+    that keeps its rules (not its IR) re-resolves on every refresh.
+    """
+    if not rfm_available(client):
+        return {}
+    from customers.selectors import customer_keys_in_segment
+
+    def rfm(params):
+        keys = customer_keys_in_segment(client=client, segment_name=params.segment)
+        members, guests = [], []
+        for k in keys:
+            try:
+                guests.append(str(uuid_mod.UUID(k)))
+            except ValueError:
+                members.append(k)
+        node = F.rfm_node(members, guests)
+        if node is None:
+            raise F.FilterUnavailable(f"RFM 세그먼트 '{params.segment}'에 속한 고객이 없습니다. "
+                                      f"vip, mid, low, dormant 또는 쇼핑몰이 정한 세그먼트 이름을 확인해 주세요.")
+        return node
+
+    return {"rfm_segment": rfm}
+
+
+def audience_compile(*, rules: Any, client: Client | None = None) -> R.Compiled:
     if isinstance(rules, str):
         try:
             rules = json.loads(rules)
         except ValueError:
             raise AskError(_("규칙(JSON)을 읽을 수 없습니다."), code="invalid_rules")
     try:
-        return R.to_query(rules)
+        return R.to_query(rules, resolvers=_resolvers(client))
     except R.RuleError as exc:
         raise _rule_error(exc) from exc
 
@@ -93,7 +133,7 @@ def _window_dict(window) -> dict:
 
 def audience_size(*, client: Client, rules: Any, membership=None, today: date | str | None = None) -> dict:
     """Size, members and a masked-by-role sample of the audience the rules select."""
-    compiled = audience_compile(rules=rules)
+    compiled = audience_compile(rules=rules, client=client)
     today = parse_today(today) or client_today(client)
     body = {"rules": compiled.rules, "ir": compiled.query.model_dump(mode="json", exclude_none=True),
             "description": describe(compiled.rules), "description_en": describe_en(compiled.rules),
@@ -140,7 +180,7 @@ def audience_from_question(*, client: Client, question: str, engine: str | None 
         raise AskError(q.reason or _("대상을 찾을 수 없는 질문입니다."), code="kind_c", status=422)
     try:
         rules = R.from_query(q)
-        compiled = R.to_query(rules)
+        compiled = R.to_query(rules, resolvers=_resolvers(client))
     except R.RuleError as exc:
         raise _rule_error(exc) from exc
     return {"rules": compiled.rules, "ir": compiled.query.model_dump(mode="json", exclude_none=True),
@@ -197,7 +237,7 @@ def _sync_schedule(segment: Segment) -> None:
 
 def segment_create(*, client: Client, name: str, rules: Any, actor=None, description: str = "",
                    schedule: str | None = None, webhook_url: str = "") -> Segment:
-    compiled = audience_compile(rules=rules)
+    compiled = audience_compile(rules=rules, client=client)
     name = _clean_name(name)
     schedule = validate_schedule("0 6 * * *" if schedule is None else schedule)
     webhook_url = _clean_webhook(webhook_url)
@@ -224,7 +264,7 @@ def segment_update(*, segment: Segment, actor=None, name: str | None = None, rul
         segment.name = _clean_name(name)
         changed.append("name")
     if rules is not None:
-        compiled = audience_compile(rules=rules)
+        compiled = audience_compile(rules=rules, client=segment.client)
         segment.rules = compiled.rules
         segment.ir = compiled.query.model_dump(mode="json", exclude_none=True)
         changed += ["rules", "ir"]
@@ -298,7 +338,10 @@ def segment_refresh(*, segment_id: int, trigger: str = "manual", today: date | N
     try:
         from .query.ir import Query
 
-        q = Query.model_validate(seg.ir)
+        try:  # the rules, re-resolved now (an RFM segment changes between refreshes)
+            q = audience_compile(rules=seg.rules, client=client).query
+        except AskError:  # a filter unavailable now: the IR saved with the segment still runs
+            q = Query.model_validate(seg.ir)
         today = today or client_today(client)
         cq = compile_query(q, client_id=client.pk, timezone=client.timezone, today=today, limit=SNAPSHOT_CAP)
         select, _sep, _tail = cq.sql.rpartition("\nSETTINGS ")

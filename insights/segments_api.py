@@ -43,9 +43,13 @@ class FilterCatalogAPI(ClientAPIView):
     """GET the filter catalog: categories, Korean labels, parameter schemas, availability."""
 
     def get(self, request, client_id):
+        filters = F.catalog()
+        if segments.rfm_available(self.client):
+            for f in filters:
+                if f["key"] == "rfm_segment":
+                    f["unavailable"] = None
         return Response({"categories": [{"key": k, "label": v[0], "label_en": v[1]}
-                                        for k, v in F.CATEGORIES.items()],
-                         "filters": F.catalog()})
+                                        for k, v in F.CATEGORIES.items()], "filters": filters})
 
 
 class AudienceSizeAPI(ClientAPIView):
@@ -71,7 +75,7 @@ class AudienceDescribeAPI(ClientAPIView):
 
     def post(self, request, client_id):
         try:
-            c = segments.audience_compile(rules=_data(request).get("rules"))
+            c = segments.audience_compile(rules=_data(request).get("rules"), client=self.client)
         except AskError as exc:
             return _error(exc)
         return Response({"rules": c.rules, "ir": c.query.model_dump(mode="json", exclude_none=True),

@@ -39,13 +39,16 @@ def _korean() -> bool:
     return (get_language() or "ko").startswith("ko")
 
 
-def _catalog() -> list[dict]:
+def _catalog(client) -> list[dict]:
     # The catalog is pure (no Django): it carries both labels, the active language picks one.
     ko = _korean()
+    rfm = segments.rfm_available(client)
     out = []
     for spec in F.SPECS:
         d = spec.as_dict()
         d["label"] = spec.label if ko else spec.label_en
+        if spec.external and spec.key == "rfm_segment" and rfm:
+            d["unavailable"] = None
         out.append(d)
     return out
 
@@ -67,7 +70,7 @@ class AudienceBuilderView(ClientViewMixin, TemplateView):
         ctx.update(
             segments=items, examples=AUDIENCE_EXAMPLES, can_save=self.membership.allows(Role.MARKETER),
             page_config={
-                "clientId": cid, "text": ui_text(), "preset": preset, "catalog": _catalog(),
+                "clientId": cid, "text": ui_text(), "preset": preset, "catalog": _catalog(self.client),
                 "categories": {k: (v[0] if _korean() else v[1]) for k, v in F.CATEGORIES.items()},
                 "urls": {n: reverse(f"insights:api-audience-{n}", kwargs={"client_id": cid})
                          for n in ("size", "describe", "parse")}

@@ -158,3 +158,28 @@ def test_truncation_is_exact_at_a_small_limit_even_with_a_session_row_cap(shop, 
     assert len(ans["rows"]) == 5 and ans["truncated"] is True
     ans = services.ask_question(client=shop, ir=ir, today=TODAY, limit=30)
     assert len(ans["rows"]) == 30 and ans["truncated"] is False
+
+
+def test_rfm_segment_filter_needs_scores_then_selects_members_and_guests(shop, marketer, login):
+    from django.utils import timezone
+
+    from customers.models import CustomerModel, CustomerProfile
+
+    story = shop_story(shop)
+    rules = {"op": "and", "items": [{"filter": "rfm_segment", "params": {"segment": "vip"}}]}
+    res = size(login(marketer), shop, rules)
+    assert res.status_code == 422 and "RFM" in res.json()["detail"]
+
+    now = timezone.now()
+    CustomerModel.objects.create(client=shop, version=1, as_of=now, params={})
+    # one member (by login id) and one guest (by visitor id) are VIP; a browser is "low"
+    for key, seg, member in (("member0001", "vip", True), (story["carters"][0], "vip", False),
+                             (story["browsers"][0], "low", False)):
+        CustomerProfile.objects.create(client=shop, customer_key=key, is_member=member, recency_days=1, frequency=1,
+                                       monetary=1, last_order_at=now, segment=seg, model_version=1)
+    body = size(login(marketer), shop, rules).json()
+    assert body["size"] == 2 and body["members"] == 1
+    assert story["carters"][0] in {s["uuid"] for s in body["sample"]}
+    assert "RFM 세그먼트 'vip'" in body["description"]
+    res = size(login(marketer), shop, {"op": "and", "items": [{"filter": "rfm_segment", "params": {"segment": "dormant"}}]})
+    assert res.status_code == 422 and "속한 고객이 없습니다" in res.json()["detail"]

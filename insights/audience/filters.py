@@ -173,7 +173,20 @@ class Nothing(Params):
 
 
 class Segment(Params):
-    segment: str = Field(..., min_length=1, max_length=40, title="RFM 세그먼트")
+    segment: str = Field("vip", min_length=1, max_length=40, title="RFM 세그먼트",
+                         description="vip, mid, low, dormant 또는 쇼핑몰이 정한 이름")
+
+
+def rfm_node(member_ids: list[str], guest_ids: list[str]):
+    """Visitors who are the given customers: members by login id, guests by visitor id (ever)."""
+    items = []
+    if member_ids:
+        items.append(ev(ir.ANY_EVENT, EVER_DAYS, login_id=sorted(member_ids)))
+    if guest_ids:
+        items.append(ev(ir.ANY_EVENT, EVER_DAYS, visitor_id=sorted(guest_ids)))
+    if not items:
+        return None
+    return items[0] if len(items) == 1 else ir.Group(op="or", items=items)
 
 
 # --- IR helpers -----------------------------------------------------------------------------
@@ -241,12 +254,17 @@ class FilterSpec:
     unavailable: str | None = None
     # Filters built from several IR conditions cannot be read back from one IR condition.
     composite: bool = False
+    # Data held outside the event table (e.g. RFM segments in Postgres): the Django side passes a
+    # resolver (params -> IR node); without one the filter answers ``unavailable``.
+    external: bool = False
 
     def build(self, raw: dict | None) -> Params:
         """Validated parameters (pydantic ValidationError carries the field errors)."""
         return self.params.model_validate(raw or {})
 
-    def node(self, params: Params):
+    def node(self, params: Params, resolvers: dict | None = None):
+        if self.external and resolvers and self.key in resolvers:
+            return resolvers[self.key](params)
         if self.unavailable:
             raise FilterUnavailable(self.unavailable)
         return self.to_ir(params)
@@ -383,7 +401,7 @@ SPECS: tuple[FilterSpec, ...] = (
     FilterSpec("email_consent", "lifecycle", "이메일 수신 동의", "E-mail consent (Cafe24)", Nothing, _unavailable_ir,
                lambda p: "이메일 수신 동의", unavailable=CAFE24_NEEDED),
     FilterSpec("rfm_segment", "lifecycle", "RFM 세그먼트", "RFM segment", Segment, _unavailable_ir,
-               lambda p: f"RFM 세그먼트 {p.segment}", unavailable=RFM_NEEDED),
+               lambda p: f"RFM 세그먼트 '{p.segment}'", unavailable=RFM_NEEDED, external=True),
 )
 BY_KEY: dict[str, FilterSpec] = {s.key: s for s in SPECS}
 

@@ -141,26 +141,26 @@ def normalize(rules) -> dict:
     return tree
 
 
-def _node(rule: dict):
+def _node(rule: dict, resolvers: dict | None = None):
     if "items" in rule:
-        kids = [_node(c) for c in rule["items"]]
+        kids = [_node(c, resolvers) for c in rule["items"]]
         n = kids[0] if len(kids) == 1 else ir.Group(op=rule["op"], items=kids)
     elif "raw" in rule:
         n = ir.Query(kind="A", audience=rule["raw"]).audience
     else:
         spec = F.BY_KEY[rule["filter"]]
-        n = spec.node(spec.build(rule["params"]))
+        n = spec.node(spec.build(rule["params"]), resolvers)
     return ir.Not(item=n) if rule.get("not") else n
 
 
-def to_query(rules) -> Compiled:
+def to_query(rules, resolvers: dict | None = None) -> Compiled:
     """Validated rules -> a kind-A Query. Empty or unavailable rules raise RuleError (Korean)."""
     tree = normalize(rules)
     if not _has_rule(tree):
         raise RuleError("규칙이 없습니다: 필터를 하나 이상 추가해 주세요. 조건이 없으면 모든 방문자가 대상이 되어 "
                         "세그먼트로 의미가 없습니다.", code="empty")
     try:
-        node = _node(tree)
+        node = _node(tree, resolvers)
     except F.FilterUnavailable as exc:
         raise RuleError(str(exc), code="unavailable") from exc
     days = _days_of(node)

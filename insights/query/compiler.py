@@ -117,6 +117,9 @@ class _Builder:
                            f"AND event_type = {ir.event_code('product_view')} "
                            f"AND category_id IN {self.param(name, vals, 'Array(String)')})")
                 continue
+            if name == "visitor_id":
+                out.append(f"uuid IN {self.param(name, [str(v) for v in value], 'Array(UUID)')}")
+                continue
             if isinstance(value, list):
                 vals = [str(v) for v in value]
                 if len(vals) == 1:

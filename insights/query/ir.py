@@ -111,6 +111,9 @@ class EventFilters(_Model):
     price: Range | None = Field(None, description="Unit price in KRW.")
     quantity: Range | None = Field(None, description="Product quantity.")
     scroll: Range | None = Field(None, description="scroll only: scroll depth bucket 0-10 (0-100 %).")
+    login_id: list[str] | None = Field(None, description="Cafe24 member ids (login_id) carried by the event, any of.")
+    visitor_id: list[str] | None = Field(None, description="Visitor ids (uuid), any of; for lists resolved elsewhere "
+                                         "(e.g. RFM segments), never from a question.")
 
     @model_validator(mode="after")
     def _non_empty_lists(self):
@@ -130,13 +133,13 @@ FILTER_COLUMNS: dict[str, str] = {
     "tracking_id": "tracking_id", "order_id": "order_id", "page_url_contains": "page_url",
     "utm_source": "utm_source", "utm_medium": "utm_medium", "utm_campaign": "utm_campaign",
     "device_type": "device_type", "amount": "amount", "price": "price", "quantity": "product_quantity",
-    "order_total": "amount", "scroll": "scroll_bucket",
+    "order_total": "amount", "scroll": "scroll_bucket", "login_id": "login_id", "visitor_id": "uuid",
 }
 # Events that carry a product but no category: a category filter on them means "a product of that
 # category", resolved by the compiler from the category the product was viewed under.
 PRODUCT_CATEGORY_EVENTS = frozenset({"cart_add", "cart_remove", "wishlist_add", "order_complete", "review_write"})
 # Columns every event row has (session attribution), whatever its type.
-COMMON_COLUMNS = frozenset({"utm_source", "utm_medium", "utm_campaign", "device_type"})
+COMMON_COLUMNS = frozenset({"utm_source", "utm_medium", "utm_campaign", "device_type", "uuid", "login_id"})
 
 
 class Count(_Model):
