@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 
 from tenants.models import Client
@@ -33,40 +33,72 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+_PROFILE_COLUMNS = ("client_id", "customer_key", "is_member", "recency_days", "frequency", "monetary",
+                    "first_order_at", "last_order_at", "segment", "probabilities", "model_version", "updated_at")
+
+
+def _upsert_profiles(values: list[tuple]) -> None:
+    """INSERT .. ON CONFLICT DO UPDATE in executemany batches (Postgres and SQLite both speak it).
+
+    A refit rewrites every profile of a shop; building 10^5 model instances through bulk_create
+    cost more than the mixture fit itself (docs/benchmarks.md, Customer segments)."""
+    table = connection.ops.quote_name(CustomerProfile._meta.db_table)
+    cols = ", ".join(_PROFILE_COLUMNS)
+    marks = ", ".join(["%s"] * len(_PROFILE_COLUMNS))
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _PROFILE_COLUMNS[2:])
+    sql = f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT (client_id, customer_key) DO UPDATE SET {updates}"
+    with connection.cursor() as cur:
+        for i in range(0, len(values), 5000):
+            cur.executemany(sql, values[i:i + 5000])
+
+
+_MOVE_COLUMNS = ("client_id", "customer_key", "from_segment", "to_segment", "model_version", "reason", "details",
+                 "created_at")
+
+
+def _insert_moves(values: list[tuple]) -> None:
+    if not values:
+        return
+    table = connection.ops.quote_name(SegmentMove._meta.db_table)
+    sql = (f"INSERT INTO {table} ({', '.join(_MOVE_COLUMNS)}) "
+           f"VALUES ({', '.join(['%s'] * len(_MOVE_COLUMNS))})")
+    with connection.cursor() as cur:
+        for i in range(0, len(values), 5000):
+            cur.executemany(sql, values[i:i + 5000])
+
+
 def _apply(*, client: Client, model: SegmentModel, version: int, rows, reason: str) -> dict:
     """Upsert profiles for ``rows`` (RFM) under ``model``; record a move for each change."""
     if not rows:
         return {"scored": 0, "moved": 0}
     assigned = model.assign(matrix(rows))
     keys = [r.customer_key for r in rows]
-    before = {p.customer_key: p for p in CustomerProfile.objects.filter(client=client, customer_key__in=keys)}
-    profiles, moves = [], []
+    existing = CustomerProfile.objects.filter(client=client)
+    if len(keys) <= 1000:  # the real-time path; a refit reads the shop's profiles whole (no huge IN list)
+        existing = existing.filter(customer_key__in=keys)
+    before = {k: (seg, r, f, m, v) for k, seg, r, f, m, v in existing.values_list(
+        "customer_key", "segment", "recency_days", "frequency", "monetary", "model_version")}
+    json_field = CustomerProfile._meta.get_field("probabilities")
+    details_field = SegmentMove._meta.get_field("details")
+    adapt_dt = connection.ops.adapt_datetimefield_value
+    now = adapt_dt(_now())
+    values, moves = [], []
     for r, (segment, probs) in zip(rows, assigned):
+        monetary = int(round(r.monetary))
+        values.append((client.pk, r.customer_key, not _looks_like_uuid(r.customer_key), r.recency, r.frequency,
+                       monetary, adapt_dt(r.first_order_at) if r.first_order_at else None, adapt_dt(r.last_order_at),
+                       segment, json_field.get_db_prep_value(probs, connection), version, now))
         old = before.get(r.customer_key)
-        profiles.append(CustomerProfile(
-            client=client, customer_key=r.customer_key, recency_days=r.recency, frequency=r.frequency,
-            monetary=int(round(r.monetary)), first_order_at=r.first_order_at, last_order_at=r.last_order_at,
-            segment=segment, probabilities=probs, model_version=version,
-            is_member=not _looks_like_uuid(r.customer_key),
-        ))
-        if old is None or old.segment != segment:
-            moves.append(SegmentMove(
-                client=client, customer_key=r.customer_key, from_segment=old.segment if old else "",
-                to_segment=segment, model_version=version, reason=reason,
-                details={
-                    "before": ({"r": old.recency_days, "f": old.frequency, "m": old.monetary,
-                                "version": old.model_version} if old else None),
-                    "after": {"r": r.recency, "f": r.frequency, "m": int(round(r.monetary))},
-                    "probabilities": probs,
-                },
-            ))
-    CustomerProfile.objects.bulk_create(
-        profiles, batch_size=2000, update_conflicts=True, unique_fields=["client", "customer_key"],
-        update_fields=["recency_days", "frequency", "monetary", "first_order_at", "last_order_at", "segment",
-                       "probabilities", "model_version", "is_member", "updated_at"],
-    )
-    SegmentMove.objects.bulk_create(moves, batch_size=2000)
-    return {"scored": len(profiles), "moved": len(moves)}
+        if old is None or old[0] != segment:
+            moves.append((client.pk, r.customer_key, old[0] if old else "", segment, version, reason,
+                          details_field.get_db_prep_value({
+                              "before": ({"r": old[1], "f": old[2], "m": old[3], "version": old[4]} if old else None),
+                              "after": {"r": r.recency, "f": r.frequency, "m": monetary},
+                              "probabilities": probs,
+                          }, connection), now))
+    _upsert_profiles(values)
+    _insert_moves(moves)
+    return {"scored": len(values), "moved": len(moves)}
 
 
 def _looks_like_uuid(key: str) -> bool:
