@@ -1,7 +1,7 @@
 """Reads for alerts. Every function takes the client; ClickHouse reads are client-scoped."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from django.db.models import QuerySet
 
@@ -118,7 +118,9 @@ GROUP BY bucket, lag ORDER BY bucket
     out = {0: [0] * n, 1: [0] * n, 7: [0] * n}
     for bucket, lag, count in rows:
         shift = {0: timedelta(0), 1: day, 7: week}[lag]
-        i = int((bucket.replace(tzinfo=start.tzinfo) + shift - start) / BUCKET)
+        # clickhouse-connect hands back aware datetimes in the server's zone; naive ones are UTC
+        bucket = bucket if bucket.tzinfo else bucket.replace(tzinfo=timezone.utc)
+        i = int((bucket + shift - start) / BUCKET)
         if 0 <= i < n:
             out[lag][i] = int(count)
     return {"labels": labels, "observed": out[0], "yesterday": out[1], "week": out[7]}

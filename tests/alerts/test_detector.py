@@ -1,0 +1,158 @@
+"""The detector, the seed's V3 rule and the evaluation, without a database."""
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from alerts.detect import evaluation as ev
+from alerts.detect.baseline_v3 import detect_v3
+from alerts.detect.detector import CANDIDATE, DROP, SPIKE, advance, detect
+from alerts.detect.explain import offline_explanation
+from alerts.detect.series import Frame, Key, align, frame_from_rows, ranges
+
+AT = datetime(2025, 9, 30, 5, 0, tzinfo=timezone.utc)
+
+
+def frame(series: dict[Key, tuple[list, float]], seed: int = 1) -> Frame:
+    """Poisson traffic at a steady rate for each key; ``series[key] = (last buckets, rate)``
+    puts the given counts at the end of the recent window."""
+    rng = np.random.default_rng(seed)
+    keys = sorted(series)
+    rec, yd, wk = [], [], []
+    for k in keys:
+        tail, rate = series[k]
+        r = rng.poisson(rate, 13).astype(float)
+        if tail:
+            r[13 - len(tail):] = tail
+        rec.append(r)
+        yd.append(rng.poisson(rate, 48).astype(float))
+        wk.append(rng.poisson(rate, 48).astype(float))
+    return Frame(at=AT, keys=keys, recent=np.array(rec), yesterday=np.array(yd), week=np.array(wk))
+
+
+def background(n: int = 40) -> dict:
+    # a client's many quiet products: sizes spread like a real catalogue
+    return {Key("product", str(i), "views"): ([], 20.0 / i) for i in range(1, n + 1)}
+
+
+def test_a_surge_on_a_mid_product_is_a_spike_and_quiet_series_are_not():
+    s = background()
+    s[Key("product", "5", "views")] = ([40], 4.0)
+    f = frame(s)
+    sig = detect(f)
+    flagged = {f.keys[i].entity: lv for i, lv in enumerate(sig.level) if lv}
+    assert flagged == {"5": SPIKE}
+
+
+def test_orders_falling_to_zero_while_views_go_on_is_a_drop():
+    s = {Key("shop", "", "orders"): ([0, 0, 0, 0, 0, 0], 6.0), Key("shop", "", "views"): ([], 300.0)}
+    f = frame(s)
+    sig = detect(f)
+    levels = dict(zip([k.metric for k in f.keys], sig.level))
+    assert levels == {"orders": DROP, "views": None}
+
+
+def test_small_change_on_a_tiny_series_is_not_an_alert():
+    s = background()
+    s[Key("product", "40", "views")] = ([3], 0.5)   # +2.5 views in 5 minutes on a product nobody sees
+    sig = detect(frame(s))
+    assert not any(sig.level)
+
+
+def test_the_end_of_a_surge_is_not_a_drop():
+    # the last hour was a surge (x4); now the series is back at its seasonal level
+    f = frame({Key("product", "1", "views"): ([], 10.0)})
+    f.recent[0, :12] = 40
+    f.recent[0, 12] = 10
+    assert detect(f).level == [None]
+
+
+def test_a_candidate_that_persists_is_promoted_and_one_surge_is_one_track():
+    track, what = advance(None, CANDIDATE, at=AT, observed=9, expected=4)
+    assert what == "candidate" and not track.alerting
+    track, what = advance(track, CANDIDATE, at=AT + timedelta(minutes=5), observed=10, expected=4)
+    assert what == "promoted" and track.level == SPIKE
+    for i in range(2, 6):
+        track, what = advance(track, SPIKE, at=AT + timedelta(minutes=5 * i), observed=12, expected=4)
+        assert what == "updated"
+    assert track.start == AT and track.peak == 12 and track.scans == 6
+    for i in range(6, 8):
+        track, what = advance(track, None, at=AT + timedelta(minutes=5 * i), observed=4, expected=4)
+        assert track is not None
+    track, what = advance(track, None, at=AT + timedelta(minutes=40), observed=4, expected=4)
+    assert (track, what) == (None, "resolved")
+
+
+def test_a_candidate_that_does_not_persist_expires():
+    track, _ = advance(None, CANDIDATE, at=AT, observed=9, expected=4)
+    assert advance(track, None, at=AT + timedelta(minutes=5), observed=4, expected=4) == (None, "expired")
+
+
+def test_open_alert_keeps_its_frozen_expected_level():
+    f = frame({Key("product", "1", "views"): ([], 10.0)})
+    f.recent[0, :] = 1   # an outage that has lasted an hour: the last hour alone would call it normal
+    assert detect(f, frozen={0: 10.0}).level == [DROP]
+
+
+def test_v3_rule_follows_the_seed():
+    # current >= short * 1.5 (major), >= seasonal * 1.2, delta >= max(min_delta, 0.3 * seasonal)
+    f = frame({Key("product", "1", "views"): ([], 10.0)})
+    f.recent[0, :] = 10
+    f.yesterday[0, :] = 10
+    f.week[0, :] = 10
+    f.recent[0, 12] = 16
+    assert detect_v3(f, min_delta_abs=5).level == [SPIKE]
+    assert detect_v3(f, min_delta_abs=7).level == [CANDIDATE]   # ratio 1.6 >= 1.2 and delta 6 >= 2
+    f.recent[0, 12] = 11
+    assert detect_v3(f, min_delta_abs=5).level == [None]
+
+
+def test_rows_shape_into_series_with_shop_and_category_totals():
+    r = ranges(AT)
+    b = r["recent"][0] + timedelta(minutes=60)       # the current bucket
+    y = r["yesterday"][0]
+    rows = [(b, "product", "1", "views", 5, "3"), (b, "product", "2", "views", 2, "3"),
+            (b, "product", "1", "orders", 1, ""), (y, "product", "1", "views", 4, "3"),
+            (b, "keyword", "니트", "searches", 3, ""), (b, "shop", "", "visitors", 9, "")]
+    f = frame_from_rows(AT, rows)
+    idx = f.index()
+    assert f.recent[idx[Key("shop", "", "views")], 12] == 7
+    assert f.recent[idx[Key("category", "3", "views")], 12] == 7
+    assert f.recent[idx[Key("category", "3", "orders")], 12] == 1
+    assert f.recent[idx[Key("shop", "", "searches")], 12] == 3
+    assert f.yesterday[idx[Key("product", "1", "views")], 0] == 4
+    assert f.has_yesterday and not f.has_week
+
+
+def test_series_are_capped_per_metric_busiest_first():
+    b = ranges(AT)["recent"][0]
+    rows = [(b, "product", str(i), "views", i, "") for i in range(1, 21)]
+    f = frame_from_rows(AT, rows, max_entities=5)
+    assert sorted(int(k.entity) for k in f.keys if k.kind == "product") == [16, 17, 18, 19, 20]
+    assert Key("shop", "", "views") in f.keys
+
+
+def test_align_rounds_down_to_five_minutes():
+    assert align(datetime(2025, 1, 1, 10, 7, 31, tzinfo=timezone.utc)) == datetime(2025, 1, 1, 10, 5, tzinfo=timezone.utc)
+
+
+def test_offline_explanation_names_what_moved():
+    text = offline_explanation(kind="product", entity="7", metric="views", level=SPIKE, observed=40, expected=5,
+                               baselines={"short": 5, "yesterday": 6, "week": None},
+                               drill={"campaign": [{"value": "cmp-1", "during": 30, "before": 0}],
+                                      "referrer": [{"value": "instagram", "during": 10, "before": 5}],
+                                      "minutes_during": 10, "minutes_before": 60})
+    assert "상품 '7'" in text and "8.0배" in text and "cmp-1" in text and "instagram" in text
+    drop = offline_explanation(kind="shop", entity="", metric="orders", level=DROP, observed=0, expected=3,
+                               baselines={}, drill={}, checkout_broken=True)
+    assert "100% 줄었습니다" in drop and "결제" in drop
+
+
+@pytest.mark.slow
+def test_on_a_labelled_day_ours_beats_the_seeds_rule():
+    case = ev.build_case(21)
+    assert case.events, "the generator must inject events"
+    ours = ev.summarise([ev.score(case, ev.run(case, "ours"))])
+    v3 = ev.summarise([ev.score(case, ev.run(case, "v3", min_delta_abs=40.0))])
+    assert ours["f1"] > v3["f1"]
+    assert ours["precision"] >= 0.7 and ours["recall"] >= 0.6
