@@ -168,7 +168,7 @@ def _compose(*, client, purpose: str, day: date, engine: str, version: int,
                 purpose=purpose, day=day, occasions=occasions)
             cache.set(okey, trends.model_dump(), TRENDS_TTL)
         answer = offline.compose(hits, grounding, trends=trends, visitors_30d=visitors,
-                                 exclude_titles=exclude_titles)
+                                 exclude_titles=exclude_titles, industry_key=profile.industry_key)
     else:
         cache.set(tkey, answer.trends.model_dump(), TRENDS_TTL)
     occ = [{"name": o.name, "start": o.start.isoformat(), "end": o.end.isoformat()} for o in occasions]

@@ -31,6 +31,11 @@ class PastPlan:
     industry_label: str = ""
     aliases: str = ""
     source: str = "library"   # "library" | "own"
+    generic: bool = True  # False: title or prize name its industry's products
+    # the same plan in neutral words, for shops of another industry
+    title_generic: str = ""
+    prize_generic: str = ""
+    participation_generic: str = ""
 
     def text(self) -> str:
         return " ".join([self.industry_label or self.industry, self.aliases, self.title, self.prize,

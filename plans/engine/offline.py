@@ -50,8 +50,17 @@ def monotone_rois(wanted: dict[str, int], ranges: dict[str, Range]) -> dict[str,
     return out
 
 
+def _words(pick: dict, industry_key: str | None) -> tuple[str, str, str]:
+    """A library plan from another industry is told in neutral words (no other shop's products)."""
+    foreign = pick.get("source") != "own" and pick.get("industry") != industry_key and pick.get("title_generic")
+    if foreign:
+        return pick["title_generic"], pick["prize_generic"], pick["participation_generic"]
+    return pick["title"], pick["prize"], pick["participation"]
+
+
 def compose(hits_by_cell: dict[str, list[dict]], grounding: dict[str, Grounding], *,
-            trends: Trends, visitors_30d: int | None = None, exclude_titles: set[str] = frozenset()) -> Answer:
+            trends: Trends, visitors_30d: int | None = None, exclude_titles: set[str] = frozenset(),
+            industry_key: str | None = None) -> Answer:
     factor = size_factor(visitors_30d)
     picks: dict[str, dict] = {}
     for b, c in CELLS:
@@ -59,7 +68,7 @@ def compose(hits_by_cell: dict[str, list[dict]], grounding: dict[str, Grounding]
         hits = hits_by_cell.get(key) or []
         if not hits:
             raise ValueError(f"no past plan for {key}")
-        fresh = [h for h in hits if h["title"] not in exclude_titles]
+        fresh = [h for h in hits if _words(h, industry_key)[0] not in exclude_titles]
         picks[key] = (fresh or hits)[0]
     plans = []
     for c in CHANNELS:
@@ -72,9 +81,10 @@ def compose(hits_by_cell: dict[str, list[dict]], grounding: dict[str, Grounding]
             participants = int(round(int(pick["participants"]) * factor / 10)) * 10 or int(pick["participants"])
             if key in grounding:
                 participants = grounding[key].participants.clamp(participants)
+            title, prize, participation = _words(pick, industry_key)
             plans.append(Plan(
-                budget=b, channel=c, title=str(pick["title"])[:TITLE_MAX], prize=str(pick["prize"])[:PRIZE_MAX],
-                participation=str(pick["participation"])[:150], expected_participants=max(1, participants),
+                budget=b, channel=c, title=str(title)[:TITLE_MAX], prize=str(prize)[:PRIZE_MAX],
+                participation=str(participation)[:150], expected_participants=max(1, participants),
                 cost=_round_cost(int(pick["cost"]), b), roi=rois[b],
             ))
     return Answer(trends=trends, plans=plans).ordered()

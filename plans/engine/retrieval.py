@@ -18,13 +18,17 @@ from .schema import CELLS, cell_key
 _SPACE = re.compile(r"\s+")
 
 # Why these weights: text similarity alone ranks a "pet" plan from another industry above a
-# same-industry plan with different wording; the client's own measured results are the best
+# same-industry plan with different wording, and a fashion shop offered a tablet PC as its prize
+# is not a plan; so the industry outweighs purpose and occasion tags together; the client's own measured results are the best
 # evidence there is, so they come first when they exist.
-BOOST_INDUSTRY = 0.35
+BOOST_INDUSTRY = 0.6
 BOOST_PURPOSE = 0.15
 BOOST_TAG = 0.05
 BOOST_TAG_MAX = 0.15
 BOOST_OWN = 0.5
+# Plans in general words suit a shop outside the library's industries best (the composer also
+# retells another industry's plan in neutral words).
+PENALTY_FOREIGN = 0.15
 
 
 def grams(text: str, sizes=(2, 3)) -> Counter:
@@ -91,6 +95,8 @@ def search(query: str, *, industry: str | None, purpose: str, tags: list[str] = 
             s += BOOST_OWN + BOOST_INDUSTRY
         elif industry and plan.industry == industry:
             s += BOOST_INDUSTRY
+        elif not plan.generic and plan.industry != industry:
+            s -= PENALTY_FOREIGN
         if plan.purpose == purpose:
             s += BOOST_PURPOSE
         s += min(BOOST_TAG_MAX, BOOST_TAG * len(tagset.intersection(plan.tags)))

@@ -114,6 +114,17 @@ def _fill(text: str, vocab: dict) -> str:
     return text.format(**vocab)
 
 
+# What a shop from another industry (or one the library does not know) is offered instead of
+# another industry's product names.
+NEUTRAL = dict(short="", label="", aliases="", item="베스트 상품", small="소형 사은품", mid="인기 상품 세트",
+               big="프리미엄 기프트", fair="박람회 부스", klass="브랜드 체험", hook="#브랜드챌린지",
+               venue="성수동", peak="")
+
+
+def _neutral(text: str) -> str:
+    return " ".join(text.format(**NEUTRAL).split())
+
+
 def build() -> list[dict]:
     plans = []
     for n, (ind, vocab) in enumerate(INDUSTRIES.items()):
@@ -143,6 +154,10 @@ def build() -> list[dict]:
                     "title": t, "prize": p, "participation": _fill(participation, vocab),
                     "participants": participants, "cost": cost, "roi": roi,
                     "tags": f"{tags} {vocab['peak']}".split(),
+                    # a title or prize naming the industry's products only fits that industry
+                    "generic": "{" not in prize and "{" not in title,
+                    "title_generic": _neutral(title), "prize_generic": _neutral(prize),
+                    "participation_generic": _neutral(participation),
                 })
     return plans
 

@@ -151,3 +151,18 @@ def test_the_json_schema_demands_exactly_six_plans_with_bounded_text():
     assert plan["title"]["maxLength"] == 30 and plan["prize"]["maxLength"] == 20
     assert set(plan["budget"]["enum"]) == {"low", "medium", "high"}
     Answer.model_validate(_valid_dict()[0])
+
+
+def test_a_shop_outside_the_librarys_industries_is_not_offered_other_industries_products():
+    product_words = ("태블릿", "유모차", "한우", "카시트", "블루투스", "아우터", "수분 크림", "러닝화", "반려견")
+    for purpose in PURPOSES:
+        prof = context.Profile(industry="수제 도자기")
+        day = date(2026, 11, 21)
+        hits = context.similar_plans(prof, purpose, day)
+        g = grounding_from(hits)
+        t = offline.offline_trends(industry_key=None, industry_text="수제 도자기", region="", purpose=purpose,
+                                   day=day, occasions=[])
+        answer = offline.compose(hits, g, trends=t, industry_key=prof.industry_key)
+        assert rule_errors(answer, g) == []
+        text = " ".join(f"{p.title} {p.prize} {p.participation}" for p in answer.plans)
+        assert not any(w in text for w in product_words), text
