@@ -148,7 +148,8 @@ def _compose(*, client, purpose: str, day: date, engine: str, version: int,
     if engine == "gemini":
         try:
             gem = llm.GeminiPlanEngine(api_key=settings.GEMINI_API_KEY, model=settings.GEMINI_MODEL,
-                                       timeout=float(getattr(settings, "GEMINI_TIMEOUT", llm.DEFAULT_TIMEOUT_S)))
+                                       timeout=min(llm.DEFAULT_TIMEOUT_S,
+                                                   float(getattr(settings, "GEMINI_TIMEOUT", llm.DEFAULT_TIMEOUT_S))))
             prompt = llm.build_prompt(profile=profile, purpose=purpose, day=day, occasions=occasions,
                                       hits_by_cell=hits, grounding=grounding, trends=trends,
                                       exclude_titles=exclude_titles)

@@ -117,3 +117,43 @@ def test_rate_limit_and_server_errors_are_engine_unavailable(setup):
 def test_no_key_is_engine_unavailable():
     with pytest.raises(EngineUnavailable):
         GeminiPlanEngine(api_key="")
+
+
+def test_a_slow_model_is_cut_off_within_the_ten_second_promise(setup):
+    """A local server (respx's mock transport would ignore timeouts) answers an invalid set after
+    1 s; with a 1.5 s budget the retry is cut off and the caller gets EngineUnavailable (then
+    the offline engine answers), instead of waiting for a second slow answer."""
+    import threading
+    import time as _time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    prompt, g, good = setup
+    five = json.dumps(body(dict(good, plans=good["plans"][:5]))).encode()
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            _time.sleep(1.0)
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(five)))
+                self.end_headers()
+                self.wfile.write(five)
+            except (BrokenPipeError, ConnectionResetError):  # the engine gave up first, as it should
+                pass
+
+        def log_message(self, *a):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        eng = GeminiPlanEngine(api_key="k", model=MODEL, timeout=8 / 3, total_timeout=1.5,
+                               base_url=f"http://127.0.0.1:{server.server_port}/")
+        t = _time.monotonic()
+        with pytest.raises(EngineUnavailable):
+            eng.recommend(prompt, g)
+        assert _time.monotonic() - t < 2.5
+    finally:
+        server.shutdown()
