@@ -8,6 +8,10 @@ For other apps (audiences, campaigns):
   휴면 이탈). A key is the Cafe24 member id (login_id) or, for guests when the client includes
   them, the browser uuid (36-char string). Unknown segment -> [].
 - ``customers.selectors.segment_names(client) -> {code: display name}``.
+- ClickHouse table ``customer_segment`` (client_id, customer_key, segment, model_version,
+  updated_at; ReplacingMergeTree, read with FINAL): the same current segments, mirrored after each
+  commit, for queries that filter events by segment (``login_id IN (SELECT customer_key FROM
+  customer_segment FINAL WHERE client_id = {client_id:Int32} AND segment = 'vip')``).
 - ``customers.models.CustomerProfile`` (client, customer_key, recency_days, frequency, monetary,
   segment, probabilities, model_version) for richer filters; always filter by client.
 

@@ -98,7 +98,24 @@ def _apply(*, client: Client, model: SegmentModel, version: int, rows, reason: s
                           }, connection), now))
     _upsert_profiles(values)
     _insert_moves(moves)
+    mirror = [(client.pk, r.customer_key, seg, version) for r, (seg, _p) in zip(rows, assigned)]
+    transaction.on_commit(lambda: _mirror_segments(mirror))
     return {"scored": len(values), "moved": len(moves)}
+
+
+def _mirror_segments(rows: list[tuple]) -> None:
+    """Copy the committed segments to ClickHouse's customer_segment (for queries joining events).
+
+    After the Postgres commit, so ClickHouse never holds a segment Postgres rolled back; if
+    ClickHouse is down the copy is skipped and the next scoring or the nightly refit rewrites it."""
+    from events import clickhouse
+
+    now = _now().replace(tzinfo=None)
+    try:
+        clickhouse.insert("customer_segment", [[c, k, s, v, now] for c, k, s, v in rows],
+                          ["client_id", "customer_key", "segment", "model_version", "updated_at"])
+    except Exception:
+        log.warning("customers: customer_segment mirror skipped (%d rows)", len(rows), exc_info=True)
 
 
 def _looks_like_uuid(key: str) -> bool:

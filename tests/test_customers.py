@@ -180,3 +180,20 @@ def test_segment_customers_command_prints_json(shop, population, capsys):
 def test_segment_customers_command_rejects_a_bad_client(db, capsys):
     with pytest.raises(CommandError, match="찾을 수 없습니다"):
         call_command("segment_customers", "--client-id", "999999", "--format", "json")
+
+
+def test_segments_are_mirrored_to_clickhouse_for_event_queries(shop, other_shop, population,
+                                                               django_capture_on_commit_callbacks):
+    from events import clickhouse
+
+    shop_population(other_shop, prefix="o-")
+    with django_capture_on_commit_callbacks(execute=True):  # the mirror runs after the commit
+        services.model_fit(client=shop)
+        services.model_fit(client=other_shop)
+    sql = ("SELECT customer_key FROM customer_segment FINAL WHERE client_id = {c:Int32} AND segment = 'vip' "
+           "ORDER BY customer_key")
+    assert [r[0] for r in clickhouse.query(sql, {"c": shop.pk}).rows] == sorted(population["vip"])
+    orders(shop, "sleep00", count=14, amount=320_000, last_days_ago=0, gap_days=1, prefix="sleep00-new")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.score_customers(client=shop, keys=["sleep00"])
+    assert "sleep00" in [r[0] for r in clickhouse.query(sql, {"c": shop.pk}).rows]
