@@ -4,7 +4,8 @@ HTTP v1 has no multicast endpoint: one POST per token. ``send_batch`` takes at m
 messages (the firebase-admin multicast size) and sends them over pooled keep-alive connections
 from a few threads. Each result says what to do with the token: ``ok``, ``unregistered``
 (delete it), ``invalid`` (delete it), ``config`` (stop: our credentials are wrong) or
-``retry`` (429/5xx still failing after exponential backoff).
+``retry`` (429/5xx still failing after exponential backoff) or ``unknown`` (the connection
+broke after the request left: it may have been delivered, so it is not retried).
 """
 from __future__ import annotations
 
@@ -87,6 +88,8 @@ class FCMClient:
         self.sleep = sleep
         self._token: tuple[str, float] | None = None
         self._token_lock = threading.Lock()
+        # One pool for the client's life: starting 32 threads per batch cost ~0.1 s a batch.
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="fcm")
 
     def access_token(self, *, force: bool = False) -> str:
         with self._token_lock:
@@ -121,8 +124,12 @@ class FCMClient:
         for attempt in range(self.max_retries + 1):
             try:
                 resp = self.http.post(url, json=body, headers={"Authorization": f"Bearer {self.access_token()}"})
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                status, err, retry_after = 0, str(exc), None  # never left us: safe to retry
             except httpx.TransportError as exc:
-                status, err, retry_after = 0, str(exc), None
+                # The request may have reached FCM (reset or timeout while reading the answer):
+                # retrying could deliver it twice, so report it and let a human decide.
+                return PushResult(msg.key, "unknown", 0, error=f"{type(exc).__name__}: {exc}"[:200])
             else:
                 status = resp.status_code
                 if status == 200:
@@ -155,8 +162,11 @@ class FCMClient:
         if not messages:
             return []
         self.access_token()  # one exchange up front, not one per thread
-        with ThreadPoolExecutor(max_workers=min(self.threads, len(messages))) as pool:
-            return list(pool.map(self.send_one, messages))
+        return list(self._pool.map(self.send_one, messages))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False)
+        self.http.close()
 
 
 def _error_code(resp: httpx.Response) -> str:

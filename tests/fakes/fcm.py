@@ -33,6 +33,16 @@ class FakeFCM(FakeServer):
         self.keep_messages = True
 
     def handle(self, req):
+        if req.path == "/reset":
+            with self.lock:
+                self.received.clear()
+                self.attempts = 0
+            return 200, {}, {}
+        if req.path == "/stats":  # for a benchmark running the fake in another process
+            with self.lock:
+                return 200, {}, {"attempts": self.attempts, "unique": len(self.received),
+                                 "total": sum(self.received.values()),
+                                 "max_per_token": max(self.received.values(), default=0)}
         if req.path == "/token":
             form = req.form()
             if form.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" or form.get("assertion", "").count(".") != 2:
