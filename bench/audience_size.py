@@ -107,7 +107,7 @@ def measure(client, *, shop: int, today: date, reps: int, redis_url: str | None)
             t = time.perf_counter()
             res = client.query(cq.sql, parameters=cq.params, settings=READ_SETTINGS)
             cold.append((time.perf_counter() - t) * 1000)
-            size, members = (res.result_rows[0][2], res.result_rows[0][3]) if res.result_rows else (0, 0)
+            size, members = res.result_rows[0][0], res.result_rows[0][1]
             t = time.perf_counter()
             full_rows = len(client.query(full.sql, parameters=full.params, settings=READ_SETTINGS).result_rows)
             lists.append((time.perf_counter() - t) * 1000)
@@ -180,21 +180,30 @@ def main() -> None:
     ap.add_argument("--end", type=date.fromisoformat, default=date(2025, 8, 9))
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/8")
     ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    ap.add_argument("--data", help="keep the generated chDB here and reuse it on the next run (no reload)")
     args = ap.parse_args()
 
     import clickhouse_connect
 
-    path = tempfile.mkdtemp(prefix="untitle-bench-audience-")
+    path = args.data or tempfile.mkdtemp(prefix="untitle-bench-audience-")
+    reuse = bool(args.data) and Path(args.data, "metadata").exists()
     try:
         client = clickhouse_connect.get_client(dsn=f"chdb://{path}")
-        events, load_s = load(client, events=args.events, days=args.days, end=args.end, shop=1, other=2)
+        if reuse:
+            events = client.query("SELECT count() FROM event WHERE client_id = 1").result_rows[0][0]
+            load_s = float("nan")
+            for stmt in _ddl():  # new migrations since the data was made
+                client.command(stmt)
+        else:
+            events, load_s = load(client, events=args.events, days=args.days, end=args.end, shop=1, other=2)
         m = measure(client, shop=1, today=args.end, reps=args.reps, redis_url=args.redis or None)
         text = report(m, events=events, load_s=load_s, reps=args.reps)
         print(text)
         if args.write:
             write_section(text)
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        if not args.data:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 if __name__ == "__main__":

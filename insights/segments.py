@@ -151,9 +151,9 @@ def audience_size(*, client: Client, rules: Any, membership=None, today: date | 
             res = clickhouse.query(cq.sql, cq.params, settings_=_query_settings())
         except Exception as exc:
             raise translate_clickhouse_error(exc) from exc
-        rows = res.rows
-        hit = {"size": int(rows[0][2]) if rows else 0, "members": int(rows[0][3]) if rows else 0,
-               "sample": [[str(r[0]), r[1] or ""] for r in rows], "window": _window_dict(cq.window),
+        size_, members_, sample = res.rows[0] if res.rows else (0, 0, [])
+        hit = {"size": int(size_), "members": int(members_),
+               "sample": [[str(u), m or ""] for u, m in sample], "window": _window_dict(cq.window),
                "rows_read": res.rows_read}
         cache.set(key, hit, LIVE_TTL)
         body["cached"] = False

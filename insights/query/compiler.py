@@ -168,11 +168,47 @@ class _Builder:
                 if len(names) == 1:
                     return names[0]
                 return self.cte("any", "\n  UNION DISTINCT\n  ".join(f"SELECT uuid FROM {x}" for x in names))
-            positives = [self.node(i) for i in n.items if not isinstance(i, ir.Not)]
-            negatives = [self.node(i.item) for i in n.items if isinstance(i, ir.Not)]
+            items, lapsed = self.lapsed_pairs(list(n.items))
+            positives = lapsed + [self.node(i) for i in items if not isinstance(i, ir.Not)]
+            negatives = [self.node(i.item) for i in items if isinstance(i, ir.Not)]
             left = self.intersect(positives) if positives else self.base()
             return self.anti(left, negatives) if negatives else left
         raise CompileError(f"알 수 없는 조건 형식입니다: {type(n).__name__}")
+
+    def _resolved(self, w: ir.Window | None) -> ResolvedWindow:
+        return self.window if w is None else resolve(w, today=self.today, tz=self.tz)
+
+    def lapsed_pairs(self, items: list) -> tuple[list, list[str]]:
+        """"Did X in the last N days but not in the last M (< N)" in one pass instead of two scans
+        and an anti-join: the visitor's latest X in the long window falls before the short one.
+
+        Only for plain conditions (same event and filters, "at least once", no totals) whose
+        windows end together; anything else keeps the general form.
+        """
+        def plain(c) -> bool:
+            return (isinstance(c, ir.EventCondition) and c.count == ir.Count() and c.total_amount is None
+                    and c.avg_order is None and c.filters.order_total is None)
+
+        out, done = [], set()
+        for i, pos in enumerate(items):
+            if i in done or not plain(pos):
+                continue
+            for j, neg in enumerate(items):
+                if j in done or j == i or not isinstance(neg, ir.Not) or not plain(neg.item):
+                    continue
+                n = neg.item
+                if (n.event, n.filters) != (pos.event, pos.filters):
+                    continue
+                long_w, short_w = self._resolved(pos.window), self._resolved(n.window)
+                if long_w.end_utc != short_w.end_utc or not short_w.start_utc > long_w.start_utc:
+                    continue
+                where = self.head(visitor_codes(pos.event), pos.window) + self.filters_sql(pos.filters, pos.event)
+                cut = self.param("since", _ts(short_w.start_utc), "DateTime64(6, 'UTC')")
+                out.append(self.cte("lapsed", f"SELECT uuid FROM event WHERE {' AND '.join(where)} "
+                                              f"GROUP BY uuid HAVING max(created_at) < {cut}"))
+                done.update((i, j))
+                break
+        return [x for k, x in enumerate(items) if k not in done], out
 
     def event_condition(self, c: ir.EventCondition) -> str:
         where = self.head(visitor_codes(c.event), c.window) + self.filters_sql(c.filters, c.event)
@@ -392,23 +428,24 @@ def _funnel(b: _Builder, a: ir.Aggregate, pop: str | None) -> str:
 
 def compile_audience_size(q: ir.Query, *, client_id: int, timezone: str, today: date,
                           sample: int = 20) -> CompiledQuery:
-    """The builder's live count: total visitors, members among them, and a first-``sample`` rows.
+    """The builder's live count: total visitors, members among them, and a ``sample`` of rows.
 
-    One query: ``count() OVER ()`` is computed before ``LIMIT``, so the sample rows carry the
-    full audience size (no second scan). Member ids only for the sample's visitors.
+    One aggregate pass over the audience, which ClickHouse evaluates once: a CTE referenced twice
+    is inlined twice, and a window ``count() OVER ()`` would sort the whole audience for 20 rows.
+    Member ids come from the shop's logins (a small slice of the sort key), not filtered by the
+    audience, so the audience is not evaluated a second time. The sample is any ``sample``
+    visitors, sorted by uuid for display.
     """
     if q.kind != "A":
         raise CompileError("대상(A) 규칙만 인원을 셀 수 있습니다")
     window = resolve(q.window, today=today, tz=timezone)
-    b = _Builder(client_id=client_id, tz=timezone, today=today, window=window, result_rows=int(sample) + 1)
+    b = _Builder(client_id=client_id, tz=timezone, today=today, window=window, result_rows=2)
     b.params.update(client_id=client_id, w_start=_ts(window.start_utc), w_end=_ts(window.end_utc))
     aud = b.node(q.audience)
-    # Members are counted over the whole audience: logins are a small share of events.
-    members = b.cte("members", f"SELECT uuid, argMax(login_id, created_at) AS login_id FROM event "
-                               f"WHERE client_id = {{client_id:Int32}} AND event_type IN (10, 11) "
-                               f"AND uuid IN (SELECT uuid FROM {aud}) GROUP BY uuid")
     # argMax skips NULL logins (the -Null combinator), so a logged-in visitor always has one
-    sql = b.render(f"SELECT a.uuid AS uuid, m.login_id AS member_id, count() OVER () AS size, "
-                   f"countIf(m.uuid IS NOT NULL) OVER () AS members\nFROM {aud} AS a "
-                   f"LEFT JOIN {members} AS m ON m.uuid = a.uuid\nORDER BY a.uuid\nLIMIT {int(sample)}")
+    members = b.cte("members", "SELECT uuid, argMax(login_id, created_at) AS login_id FROM event "
+                               "WHERE client_id = {client_id:Int32} AND event_type IN (10, 11) GROUP BY uuid")
+    sql = b.render(f"SELECT count() AS size, countIf(m.uuid IS NOT NULL) AS members, "
+                   f"arraySort(x -> x.1, groupArray({int(sample)})((a.uuid, m.login_id))) AS sample\n"
+                   f"FROM {aud} AS a LEFT JOIN {members} AS m ON m.uuid = a.uuid")
     return CompiledQuery(sql=sql, params=b.params, window=window, kind="A", limit=sample)
