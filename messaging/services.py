@@ -423,10 +423,13 @@ def audience_visitors(*, campaign: Campaign, today=None) -> list[tuple[str, str]
 
     client = campaign.client
     if campaign.segment_id is not None:
+        from insights.audience import members
         from insights.models import Segment
-        ir_json = Segment.objects.get(client=client, pk=campaign.segment_id).ir
-    else:
-        ir_json = campaign.saved_query.ir
+
+        # The segment's latest refresh snapshot: the send and its report see the same people.
+        segment = Segment.objects.get(client=client, pk=campaign.segment_id)
+        return [(str(u), m or "") for u, m in members(client=client, segment=segment)]
+    ir_json = campaign.saved_query.ir
     q = ir_mod.Query.model_validate(ir_json)
     compiled = compile_query(q, client_id=client.pk, timezone=client.timezone, today=today or client_today(client),
                              limit=_cfg("CAMPAIGN_MAX_AUDIENCE", 1_000_000))

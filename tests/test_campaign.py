@@ -343,3 +343,43 @@ def test_other_clients_campaign_is_404(shop, other_shop, marketer, login, fake_f
     for action in ("send", "test", "cancel"):
         assert c.post(f"/c/{shop.slug}/campaigns/{theirs.pk}/{action}/").status_code == 404
     assert Campaign.objects.get(pk=theirs.pk).status == "draft"
+
+
+def test_audience_from_segment_uses_its_latest_snapshot(shop, fake_fcm):
+    from insights import segments
+
+    now = datetime.now(dt_timezone.utc).replace(tzinfo=None) - timedelta(hours=1)
+    visitors = [uuid.uuid4() for _ in range(4)]
+    clickhouse.insert("event", [[uuid.uuid4(), shop.pk, v, 10, f"member{i:04d}", None, None, None, None, now]
+                                for i, v in enumerate(visitors)], COLS)
+    seg = segments.segment_create(client=shop, name="최근 로그인",
+                                  rules={"op": "and", "items": [{"filter": "logged_in", "params": {"days": 7}}]})
+    segments.segment_refresh(segment_id=seg.pk)
+    campaign = push_campaign(shop, saved_query=None, segment_id=seg.pk)
+    got = services.audience_visitors(campaign=campaign)
+    assert sorted(got) == sorted((str(v), f"member{i:04d}") for i, v in enumerate(visitors))
+
+
+def test_recurring_campaign_gets_a_beat_schedule(shop, fake_fcm):
+    from django_celery_beat.models import PeriodicTask
+
+    campaign = push_campaign(shop, schedule_kind="recurring", cron="0 10 * * 1")
+    services.campaign_start(campaign=campaign, enqueue=False)
+    campaign.refresh_from_db()
+    task = PeriodicTask.objects.get(pk=campaign.periodic_task_id)
+    assert campaign.status == "scheduled" and task.task == "messaging.campaign_recurring" and task.enabled
+    assert task.crontab.hour == "10" and str(task.crontab.timezone) == "Asia/Seoul"
+    with pytest.raises(MessagingError):
+        push_campaign(shop, schedule_kind="recurring", cron="not a cron")
+
+
+def test_connection_lost_after_the_request_left_is_not_retried(shop, fake_fcm):
+    visitors = subscribe(shop, 3)
+    fake_fcm.drop_tokens = {f"tok-{visitors[0]}"}  # processed, then the connection breaks
+    campaign = push_campaign(shop, holdout_pct=0, is_ad=False)
+    services.campaign_prepare(campaign=campaign, recipients=[(v, "") for v in visitors])
+    Campaign.objects.filter(pk=campaign.pk).update(status="sending")
+    services.campaign_send(campaign_id=campaign.pk)
+    d = Delivery.objects.get(campaign=campaign, uuid=visitors[0])
+    assert d.status == "failed" and d.reason == "unknown"
+    assert fake_fcm.received[f"tok-{visitors[0]}"] == 1 and set(fake_fcm.received.values()) == {1}

@@ -31,6 +31,7 @@ class FakeFCM(FakeServer):
         self.token_calls = 0
         self.messages: list[dict] = []
         self.keep_messages = True
+        self.drop_tokens: set[str] = set()  # accepted, then the connection breaks before the answer
 
     def handle(self, req):
         if req.path == "/reset":
@@ -76,6 +77,8 @@ class FakeFCM(FakeServer):
                 if self.keep_messages:
                     self.messages.append(msg)
                 n = sum(self.received.values())
+                if token in self.drop_tokens:
+                    return None  # the server closes the socket without answering
             return 200, {}, {"name": f"projects/{self.project}/messages/{n}"}
         return 404, {}, {"error": {"code": 404, "status": "NOT_FOUND"}}
 

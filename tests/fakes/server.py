@@ -45,7 +45,12 @@ class FakeServer:
             def _do(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                status, headers, payload = fake.handle(Request(self, body))
+                answer = fake.handle(Request(self, body))
+                if answer is None:  # simulate a connection lost after the request was processed
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                status, headers, payload = answer
                 data = b"" if payload is None else json.dumps(payload).encode()
                 self.send_response(status)
                 for k, v in (headers or {}).items():
