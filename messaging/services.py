@@ -545,7 +545,9 @@ def campaign_start(*, campaign: Campaign, actor=None, enqueue: bool = True) -> d
         audit_log(action="campaign.schedule", client=campaign.client, actor=actor, target=campaign.name,
                   details={"campaign_id": campaign.pk, "cron": campaign.cron})
         return campaign_progress(campaign=campaign)
-    progress = campaign_prepare(campaign=campaign)
+    # A scheduled ad is judged at its send time (quiet hours, today's cap), not when it was booked.
+    at = campaign.scheduled_at if campaign.schedule_kind == Campaign.Schedule.AT and campaign.scheduled_at else None
+    progress = campaign_prepare(campaign=campaign, now=max(at, dj_timezone.now()) if at else None)
     with transaction.atomic():
         status = Campaign.Status.SCHEDULED if campaign.schedule_kind == Campaign.Schedule.AT else Campaign.Status.SENDING
         Campaign.objects.filter(pk=campaign.pk).update(status=status, started_at=dj_timezone.now(), error="")
@@ -562,10 +564,17 @@ def campaign_start(*, campaign: Campaign, actor=None, enqueue: bool = True) -> d
 def campaign_run_recurring(*, campaign_id: int) -> dict:
     """One scheduled run of a recurring campaign: a fresh audience, a run key per local day."""
     campaign = Campaign.objects.select_related("client").get(pk=campaign_id)
+    if campaign.status == Campaign.Status.CANCELLED:
+        return campaign_progress(campaign=campaign)
     now = dj_timezone.now()
     run_key = now.astimezone(campaign.client.tzinfo).strftime("%Y%m%d")
-    campaign_check(campaign)
-    campaign_prepare(campaign=campaign, now=now, run_key=run_key)
+    try:
+        campaign_check(campaign)
+        campaign_prepare(campaign=campaign, now=now, run_key=run_key)
+    except MessagingError as exc:
+        # Shown on the campaign page; the next scheduled run tries again.
+        Campaign.objects.filter(pk=campaign.pk).update(error=f"{run_key}: {exc.message}"[:500])
+        return campaign_progress(campaign=campaign)
     Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.SENDING)
     return campaign_send(campaign_id=campaign.pk)
 
@@ -626,6 +635,8 @@ def campaign_send(*, campaign_id: int, wave: int | None = None, max_waves: int |
         return campaign_progress(campaign=campaign)
     wave = wave or _cfg("CAMPAIGN_SEND_WAVE", 100)
     now = dj_timezone.now()
+    # A scheduled run (a booked time, or held rows released at 08:00) is sending from now on.
+    Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.SCHEDULED).update(status=Campaign.Status.SENDING)
     Delivery.objects.filter(campaign=campaign, status=Delivery.Status.SENDING,
                             claimed_at__lt=now - _cfg("CAMPAIGN_STALE_CLAIM", STALE_CLAIM)).update(
         status=Delivery.Status.FAILED, reason="interrupted")

@@ -383,3 +383,16 @@ def test_connection_lost_after_the_request_left_is_not_retried(shop, fake_fcm):
     d = Delivery.objects.get(campaign=campaign, uuid=visitors[0])
     assert d.status == "failed" and d.reason == "unknown"
     assert fake_fcm.received[f"tok-{visitors[0]}"] == 1 and set(fake_fcm.received.values()) == {1}
+
+
+def test_scheduled_campaign_is_judged_at_its_send_time_and_sent_by_the_task(shop, fake_fcm):
+    visitors = subscribe(shop, 4)
+    at = timezone.now() + timedelta(days=1)
+    at = at.replace(hour=13, minute=30)  # 22:30 in Seoul: quiet hours at the booked time
+    campaign = push_campaign(shop, holdout_pct=0, schedule_kind="at", scheduled_at=at)
+    services.campaign_prepare(campaign=campaign, recipients=[(v, "") for v in visitors],
+                              now=campaign.scheduled_at)
+    assert Delivery.objects.filter(campaign=campaign, status="held").count() == 4
+    Campaign.objects.filter(pk=campaign.pk).update(status="scheduled")
+    services.campaign_send(campaign_id=campaign.pk)  # the task firing early sends nothing held
+    assert not fake_fcm.attempts
