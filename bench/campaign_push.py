@@ -40,7 +40,8 @@ def _serve(q):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--recipients", type=int, default=100_000)
-    ap.add_argument("--waves", default="100,500")
+    ap.add_argument("--configs", default="100x1,500x1,500x2",
+                    help="wave size x worker processes, comma-separated")
     ap.add_argument("--threads", type=int, default=32)
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
@@ -80,7 +81,8 @@ def main() -> None:
     subs_s = time.perf_counter() - t0
     sq = SavedQuery.objects.create(client=client, name="bench", ir={"kind": "A"})
     results = []
-    for wave in [int(w) for w in args.waves.split(",")]:
+    for config in args.configs.split(","):
+        wave, workers = (int(x) for x in config.split("x"))
         httpx.post(url + "/reset")
         # Built directly (not campaign_create): the audience is the list below, not a query.
         campaign = Campaign.objects.create(client=client, name=f"bench wave {wave}", channel="push", saved_query=sq,
@@ -92,7 +94,17 @@ def main() -> None:
         prep_s = time.perf_counter() - t1
         Campaign.objects.filter(pk=campaign.pk).update(status="sending")
         t2 = time.perf_counter()
-        if os.environ.get("BENCH_PROFILE"):
+        if workers > 1:
+            # Parallel workers, as Celery would run them: SKIP LOCKED hands each its own rows.
+            import subprocess
+            procs = [subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "send_campaign", "--campaign-id",
+                                       str(campaign.pk), "--wave", str(wave)], cwd=ROOT, env=os.environ.copy(),
+                                      stdout=subprocess.DEVNULL)
+                     for _ in range(workers)]
+            if any(p.wait() for p in procs):
+                raise SystemExit("a worker failed")
+            progress = services.campaign_progress(campaign=Campaign.objects.get(pk=campaign.pk))
+        elif os.environ.get("BENCH_PROFILE"):
             import cProfile
             import pstats
             prof = cProfile.Profile()
@@ -104,7 +116,7 @@ def main() -> None:
         after = httpx.get(url + "/stats").json()
         sent = Delivery.objects.filter(campaign=campaign, status="sent").count()
         got = after["total"]
-        row = {"wave": wave, "recipients": n, "prepare_s": round(prep_s, 1), "send_s": round(send_s, 1),
+        row = {"wave": wave, "workers": workers, "recipients": n, "prepare_s": round(prep_s, 1), "send_s": round(send_s, 1),
                "msgs_per_s": round(n / send_s), "deliveries_sent": sent, "fake_received": got,
                "max_per_token": after["max_per_token"], "status": progress["status"]}
         results.append(row)
@@ -118,16 +130,18 @@ def main() -> None:
              f"127.0.0.1. {cores} cores, **shared with other engineers' test runs at the time**: figures are "
              "a floor, and the fake server itself (one Python process) is a ceiling on throughput. "
              f"Creating the {n:,} subscriptions (Fernet-encrypted tokens): {subs_s:.1f} s.", "",
-             "| wave (rows claimed at once) | build deliveries | send | messages/s | deliveries sent | fake FCM received | max per token |",
-             "|---:|---:|---:|---:|---:|---:|---:|"]
+             "| wave (rows claimed at once) | workers | build deliveries | send | messages/s | deliveries sent | fake FCM received | max per token |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
-        lines.append(f"| {r['wave']} | {r['prepare_s']} s | {r['send_s']} s | {r['msgs_per_s']:,} | "
+        lines.append(f"| {r['wave']} | {r['workers']} | {r['prepare_s']} s | {r['send_s']} s | {r['msgs_per_s']:,} | "
                      f"{r['deliveries_sent']:,} | {r['fake_received']:,} | {r['max_per_token']} |")
     if len(results) > 1:
-        lines += ["", f"Wave {results[-1]['wave']} vs {results[0]['wave']}: "
-                      f"{results[0]['send_s'] / results[-1]['send_s']:.2f}x the send speed. A larger wave means fewer "
-                      "claim transactions but more rows left uncertain if a worker is killed mid-wave (those are "
-                      "marked failed/interrupted, never re-sent)."]
+        base = results[0]
+        for r in results[1:]:
+            lines.append(f"\nWave {r['wave']} x {r['workers']} worker(s) vs wave {base['wave']} x {base['workers']}: "
+                         f"{base['send_s'] / r['send_s']:.2f}x the send speed.")
+        lines += ["", "A larger wave means fewer claim transactions but more rows left uncertain if a worker is "
+                      "killed mid-wave (those are marked failed/interrupted, never re-sent)."]
     lines += ["", "Deliveries = recipients exactly in every run: each recipient has one Delivery row "
               "(unique on campaign, recipient, variant) and the fake received each token once.", ""]
     text = "\n".join(lines)
