@@ -84,7 +84,7 @@ def pct(xs: list[float], q: float) -> float:
 def measure(client, *, shop: int, today: date, reps: int, redis_url: str | None) -> dict:
     from events.clickhouse import READ_SETTINGS
     from insights.audience import rules as R
-    from insights.query.compiler import compile_audience_size, compile_query
+    from insights.query.compiler import MEMBER_IDS_SQL, compile_audience_size, compile_query
 
     cache = None
     if redis_url:
@@ -106,8 +106,11 @@ def measure(client, *, shop: int, today: date, reps: int, redis_url: str | None)
         for _ in range(reps):
             t = time.perf_counter()
             res = client.query(cq.sql, parameters=cq.params, settings=READ_SETTINGS)
+            size, members, sample = res.result_rows[0]
+            if sample:  # the sample's member ids: the second, small query the API runs
+                client.query(MEMBER_IDS_SQL, parameters={"client_id": shop, "uuids": [str(u) for u in sample]},
+                             settings=READ_SETTINGS)
             cold.append((time.perf_counter() - t) * 1000)
-            size, members = res.result_rows[0][0], res.result_rows[0][1]
             t = time.perf_counter()
             full_rows = len(client.query(full.sql, parameters=full.params, settings=READ_SETTINGS).result_rows)
             lists.append((time.perf_counter() - t) * 1000)
@@ -139,7 +142,7 @@ def report(m: dict, *, events: int, load_s: float, reps: int) -> str:
         "",
         "| path | p50 ms | p95 ms | max ms |",
         "|---|---:|---:|---:|",
-        f"| live size, cold (count + members + 20-row sample, one query) | **{pct(cold, .5):.0f}** | "
+        f"| live size, cold (count + members + 20-visitor sample, then their member ids) | **{pct(cold, .5):.0f}** | "
         f"**{pct(cold, .95):.0f}** | {max(cold):.0f} |",
     ]
     if hits:

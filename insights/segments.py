@@ -39,7 +39,7 @@ from .audience import filters as F
 from .audience import rules as R
 from .audience.describe import describe, describe_en
 from .models import Segment, SegmentSnapshot
-from .query.compiler import CompileError, compile_audience_size, compile_query
+from .query.compiler import MEMBER_IDS_SQL, CompileError, compile_audience_size, compile_query
 from .services import AskError, _query_settings, client_today, parse_today, translate_clickhouse_error, validate_schedule
 
 log = logging.getLogger(__name__)
@@ -152,8 +152,17 @@ def audience_size(*, client: Client, rules: Any, membership=None, today: date | 
         except Exception as exc:
             raise translate_clickhouse_error(exc) from exc
         size_, members_, sample = res.rows[0] if res.rows else (0, 0, [])
+        sample = [str(u) for u in sample]
+        ids = {}
+        if sample:
+            try:
+                rows = clickhouse.query(MEMBER_IDS_SQL, {"client_id": client.pk, "uuids": sample},
+                                        settings_=_query_settings()).rows
+            except Exception as exc:
+                raise translate_clickhouse_error(exc) from exc
+            ids = {str(u): m for u, m in rows if m}
         hit = {"size": int(size_), "members": int(members_),
-               "sample": [[str(u), m or ""] for u, m in sample], "window": _window_dict(cq.window),
+               "sample": [[u, ids.get(u, "")] for u in sample], "window": _window_dict(cq.window),
                "rows_read": res.rows_read}
         cache.set(key, hit, LIVE_TTL)
         body["cached"] = False
