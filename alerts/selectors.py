@@ -25,6 +25,7 @@ SELECT
     if(event_type = 82, ifNull(category_id, ''), '') AS category,
     count() AS n,
     uniqExact(uuid) AS visitors,
+    uniqExactIf(order_id, event_type = 62) AS orders,
     grouping(kind, entity, metric, category) AS whole_bucket
 FROM event
 WHERE client_id = {client_id:Int32}
@@ -46,9 +47,10 @@ def series_frame(*, client: Client, at: datetime, max_entities: int = MAX_ENTITI
               "w0": r["week"][0], "w1": r["week"][1]}
     result = clickhouse.query(SERIES_SQL, params, settings_={"max_execution_time": 30})
     rows = []
-    for bucket, kind, entity, metric, category, n, visitors, whole in result.rows:
+    for bucket, kind, entity, metric, category, n, visitors, orders, whole in result.rows:
         if whole:
             rows.append((bucket, "shop", "", "visitors", visitors, ""))
+            rows.append((bucket, "shop", "", "orders", orders, ""))
         elif metric:
             rows.append((bucket, kind, entity, metric, n, category))
     return frame_from_rows(at, rows, max_entities=max_entities)

@@ -26,7 +26,8 @@ pytestmark = pytest.mark.django_db
 
 AT = datetime(2025, 9, 30, 6, 0, tzinfo=timezone.utc)     # 15:00 in Seoul
 GEMINI_URL = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent"
-COLUMNS = ["event_id", "client_id", "uuid", "event_type", "product_id", "category_id", "keyword", "created_at"]
+COLUMNS = ["event_id", "client_id", "uuid", "event_type", "product_id", "category_id", "keyword", "order_id",
+           "created_at"]
 
 
 def steady(client, event_type: int, per_bucket: int, *, at=AT, product_id=None, category_id=None, keyword=None,
@@ -42,14 +43,15 @@ def steady(client, event_type: int, per_bucket: int, *, at=AT, product_id=None, 
         while t < end:
             if silent_from is None or not (silent_from <= t < at):
                 for j in range(per_bucket):
+                    order_id = f"o-{uuid.uuid4().hex[:12]}" if event_type == 62 else None
                     rows.append([uuid.uuid4(), client.pk, uuid.uuid4(), event_type, product_id, category_id, keyword,
-                                 t + timedelta(seconds=7 * j + 1)])
+                                 order_id, t + timedelta(seconds=7 * j + 1)])
             t += timedelta(minutes=5)
     clickhouse.insert("event", rows, COLUMNS)
 
 
 def burst(client, n: int, *, product_id="7", at=AT, event_type=82, tracking_id=None):
-    rows = [[uuid.uuid4(), client.pk, uuid.uuid4(), event_type, product_id, "3", None,
+    rows = [[uuid.uuid4(), client.pk, uuid.uuid4(), event_type, product_id, "3", None, None,
              at - timedelta(seconds=290 - i % 280)] for i in range(n)]
     clickhouse.insert("event", rows, COLUMNS)
 

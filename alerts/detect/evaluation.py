@@ -123,7 +123,13 @@ def _series(*, seed: int, end: date, visitors: int) -> tuple[datetime, list[Key]
                 np.add.at(counts, (rows[prod[sel]], bucket[sel]), 1)
                 crow = np.array([row[Key("category", pc[str(p + 1)], metric)] for p in range(PRODUCTS)])
                 np.add.at(counts, (crow[prod[sel]], bucket[sel]), 1)
-                np.add.at(counts[shop[metric]], bucket[sel], 1)
+                if metric != "orders":
+                    np.add.at(counts[shop[metric]], bucket[sel], 1)
+            # shop-wide orders are orders (distinct order ids), not order lines: one basket of
+            # three products is one order, and lines arriving together would look like bursts
+            sel = ok & (et == 62)
+            orders = np.unique(np.stack([bucket[sel], b.codes["order"][sel].astype(np.int64)], axis=1), axis=0)
+            np.add.at(counts[shop["orders"]], orders[:, 0], 1)
             kw = b.codes["keyword"]
             sel = ok & (et == 20) & (kw >= 0)
             krow = np.array([row[Key("keyword", k, "searches")] for k in KEYWORDS])

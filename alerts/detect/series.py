@@ -119,7 +119,8 @@ def frame_from_rows(at: datetime, rows, *, max_entities: int = 500) -> Frame:
         if kind == "product" and category:
             product_category.setdefault(entity, category)
         targets = [Key(kind, entity, metric)]
-        if kind in ("product", "keyword"):
+        if kind == "keyword" or (kind == "product" and metric != "orders"):
+            # shop-wide orders come as distinct order ids (a row of their own), not summed lines
             targets.append(Key("shop", "", metric))
         if kind == "product" and metric == "views" and category:
             targets.append(Key("category", category, metric))
