@@ -183,7 +183,9 @@ class Delivery(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "recipient_key", "variant"],
                                                name="uniq_delivery")]
-        indexes = [models.Index(fields=["campaign", "status"]),
+        # (campaign, status, id): the claim reads pending rows in id order and stops at the wave size;
+        # without id in the index every claim sorted all pending rows (slower as a campaign grows).
+        indexes = [models.Index(fields=["campaign", "status", "id"], name="delivery_claim_idx"),
                    models.Index(fields=["client", "member_id", "sent_at"])]
 
 
