@@ -311,8 +311,10 @@ def segment_delete(*, segment: Segment, actor=None) -> None:
 def _drop_versions(client_id: int, segment_id: int, upto: int | None) -> None:
     cond = "" if upto is None else " AND version <= {upto:UInt32}"
     try:
+        # synchronous: the table is small per segment, and a reader never sees a half-dropped version
         clickhouse.command("ALTER TABLE segment_member DELETE WHERE client_id = {c:Int32} AND segment_id = {s:Int64}"
-                           + cond, {"c": client_id, "s": segment_id, "upto": upto or 0})
+                           + cond, {"c": client_id, "s": segment_id, "upto": upto or 0},
+                           settings_={"mutations_sync": 2})
     except Exception:
         log.exception("could not drop old segment versions %s/%s", client_id, segment_id)
 
