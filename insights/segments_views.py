@@ -10,7 +10,7 @@ from tenants.models import Role
 
 from . import segments
 from .audience import filters as F
-from .audience.describe import describe
+from .audience.describe import describe, describe_en
 
 AUDIENCE_EXAMPLES = [
     _("최근 30일 장바구니에 담았지만 구매하지 않은 사람"),
@@ -66,11 +66,12 @@ class AudienceBuilderView(ClientViewMixin, TemplateView):
         items = list(segments.segment_list(client=self.client))
         for s in items:
             s.latest = segments.latest_snapshot(client=self.client, segment=s)
-            s.text = describe(s.rules)
+            s.text = describe(s.rules) if _korean() else describe_en(s.rules)
         ctx.update(
             segments=items, examples=AUDIENCE_EXAMPLES, can_save=self.membership.allows(Role.MARKETER),
             page_config={
                 "clientId": cid, "text": ui_text(), "preset": preset, "catalog": _catalog(self.client),
+                "lang": "ko" if _korean() else "en",
                 "categories": {k: (v[0] if _korean() else v[1]) for k, v in F.CATEGORIES.items()},
                 "urls": {n: reverse(f"insights:api-audience-{n}", kwargs={"client_id": cid})
                          for n in ("size", "describe", "parse")}
@@ -91,7 +92,7 @@ class SegmentDetailView(ClientViewMixin, TemplateView):
         snaps = list(segments.snapshot_list(client=self.client, segment=seg)[:365])
         kw = {"client_id": cid, "pk": seg.pk}
         ctx.update(
-            segment=seg, text=describe(seg.rules), snapshots=snaps[:30],
+            segment=seg, text=describe(seg.rules) if _korean() else describe_en(seg.rules), snapshots=snaps[:30],
             latest=next((s for s in snaps if s.status == "succeeded"), None),
             can_edit=self.membership.allows(Role.MARKETER),
             pii_masked=not segments.can_see_pii(self.membership),

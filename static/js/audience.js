@@ -185,7 +185,7 @@
       $("size").textContent = res.size.toLocaleString();
       $("members").textContent = T("members") + " " + res.members.toLocaleString() + T("people");
       $("window").textContent = T("window") + ": " + res.window.start + " ~ " + res.window.end + (res.cached ? " · " + T("cached") : "");
-      $("description").textContent = res.description;
+      $("description").textContent = cfg.lang === "en" ? res.description_en : res.description;
       const msg = $("size-message");
       msg.textContent = res.message || ""; msg.hidden = !res.message;
       const body = $("sample").querySelector("tbody"); body.textContent = "";
