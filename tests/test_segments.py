@@ -103,3 +103,30 @@ def test_webhook_is_signed_and_failures_raise_for_retry(shop):
     with pytest.raises(segments.WebhookFailed):
         segments.segment_webhook_push(segment_id=seg.pk)
     assert AuditEntry.objects.filter(client=shop, action="segment.webhook").count() == 2
+
+
+@respx.mock
+def test_webhook_task_retries_while_the_receiver_fails(shop, monkeypatch):
+    from celery.exceptions import Retry
+
+    from insights.tasks import push_segment_webhook
+
+    shop_story(shop)
+    seg = segments.segment_create(client=shop, name="s", rules=CART_NO_ORDER, webhook_url="https://hooks.example/y")
+    refresh(seg)
+    respx.post("https://hooks.example/y").mock(return_value=httpx.Response(500))
+    calls = []
+    monkeypatch.setattr(push_segment_webhook, "retry", lambda exc=None, countdown=None: calls.append(countdown) or Retry())
+    with pytest.raises(Retry):
+        push_segment_webhook.run(seg.pk, 1)
+    assert calls == [30]  # then 60, 120 ... (exponential back-off)
+
+
+def test_schedule_is_a_beat_task_in_the_shops_timezone(shop):
+    seg = segments.segment_create(client=shop, name="s", rules=CART_NO_ORDER, schedule="30 7 * * 1")
+    task = seg.periodic_task
+    assert task.task == "insights.tasks.refresh_segment" and json.loads(task.args) == [seg.pk]
+    assert (task.crontab.minute, task.crontab.hour, task.crontab.day_of_week) == ("30", "7", "1")
+    assert str(task.crontab.timezone) == shop.timezone
+    seg = segments.segment_update(segment=seg, schedule="")
+    assert seg.periodic_task is None
