@@ -48,6 +48,9 @@ def test_live_size_counts_the_audience_and_masks_members_for_viewers(shop, marke
     ({"op": "and", "items": [{"filter": "order_once", "params": {"min_amount": 50000}}]}, "buyers"),
     ({"op": "and", "items": [{"filter": "inactive", "params": {"days": 30, "lookback": 90}}]}, "old"),
     ({"op": "and", "items": [{"filter": "member"}]}, "buyers"),
+    # OR of two events in one scan (event_type IN (41, 51)), the same answer as the union
+    ({"op": "or", "items": [{"filter": "wishlisted", "params": {"days": 7}},
+                            {"filter": "cart_added", "params": {"days": 7}}]}, ("carters", "buyers")),
     ({"op": "and", "items": [{"filter": "lapsed_buyer", "params": {"days": 2, "lookback": 7}}]}, "buyers"),
     ({"op": "and", "items": [{"filter": "lapsed_buyer", "params": {"days": 4, "lookback": 7}}]}, None),
     # the same as the one-pass "lapsed" form, written as two rules: same answer

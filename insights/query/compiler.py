@@ -164,7 +164,8 @@ class _Builder:
             return self.anti(self.base(), [self.node(n.item)])
         if isinstance(n, ir.Group):
             if n.op == "or":
-                names = [self.node(i) for i in n.items]
+                merged, rest = self.merged_any(list(n.items))
+                names = merged + [self.node(i) for i in rest]
                 if len(names) == 1:
                     return names[0]
                 return self.cte("any", "\n  UNION DISTINCT\n  ".join(f"SELECT uuid FROM {x}" for x in names))
@@ -177,6 +178,32 @@ class _Builder:
 
     def _resolved(self, w: ir.Window | None) -> ResolvedWindow:
         return self.window if w is None else resolve(w, today=self.today, tz=self.tz)
+
+    def merged_any(self, items: list) -> tuple[list[str], list]:
+        """"Did A or B (same period and field filters, at least once)" as one scan of
+        ``event_type IN (a, b)`` instead of two scans and a UNION (e.g. 로그인 or 회원가입)."""
+        def key(c):
+            if not (isinstance(c, ir.EventCondition) and c.count == ir.Count() and c.total_amount is None
+                    and c.avg_order is None and c.filters.order_total is None and c.filters.category_id is None
+                    and c.event != ir.ANY_EVENT):
+                return None
+            return (c.window.model_dump_json() if c.window else "", c.filters.model_dump_json())
+
+        groups: dict = {}
+        for i, c in enumerate(items):
+            k = key(c)
+            if k is not None:
+                groups.setdefault(k, []).append(i)
+        out, used = [], set()
+        for idx in groups.values():
+            if len(idx) < 2:
+                continue
+            first = items[idx[0]]
+            codes = tuple(sorted({code for i in idx for code in ir.event_codes(items[i].event)}))
+            where = self.head(codes, first.window) + self.filters_sql(first.filters, first.event)
+            out.append(self.cte("c", "SELECT DISTINCT uuid FROM event WHERE " + " AND ".join(where)))
+            used.update(idx)
+        return out, [c for i, c in enumerate(items) if i not in used]
 
     def lapsed_pairs(self, items: list) -> tuple[list, list[str]]:
         """"Did X in the last N days but not in the last M (< N)" in one pass instead of two scans
