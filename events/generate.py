@@ -7,8 +7,8 @@ columns are the event table's, ready for a bulk insert.
 Deterministic: the same (seed, days, visitors, end, timezone, client_id) gives the same events,
 ids included. Ids come from the seeded RNG (never uuid4) and are salted with ``client_id`` so two
 shops generated with one seed do not share event ids; everything else depends on the seed only.
-event_id and session_id use the stored id layout of collected events
-(``events.ingest.rows.compact_id``); visitor uuids are random v4 like the SDK's.
+event_id and session_id use the stored id layouts of collected events
+(``events.ingest.rows.compact_id``, ``session_id_at``: a session id is its start in ms); visitor uuids are random v4 like the SDK's.
 
 The generated shop (a Korean fashion mall), so questions about it have known answers:
 
@@ -284,6 +284,16 @@ def _compact_ids(micros: np.ndarray, bits58: np.ndarray) -> np.ndarray:
     return out
 
 
+def _session_ids(ms: np.ndarray) -> np.ndarray:
+    """Session ids of events/ingest/rows.session_id_at, vectorized (a test pins the two together):
+    the start in ms (48 bits), then 8000-8000-000000000000."""
+    out = np.zeros((ms.size, 16), np.uint8)
+    out[:, 0:8] = (ms.astype(np.uint64) << np.uint64(16)).astype(">u8").view(np.uint8).reshape(-1, 8)
+    out[:, 6] = 0x80
+    out[:, 8] = 0x80
+    return out
+
+
 def _id_bits(rng: np.random.Generator, n: int, salt: np.ndarray) -> np.ndarray:
     salt58 = int.from_bytes(salt[:8].tobytes(), "big") & ((1 << 58) - 1)
     return rng.integers(0, 1 << 58, size=n, dtype=np.uint64) ^ np.uint64(salt58)
@@ -547,7 +557,10 @@ def generate(*, client_id: int, days: int, visitors: int, seed: int, end: date,
         offset = csum - csum[seg_start]
         created = day_start_us + (start_s[sess] * 1e6).astype(np.int64) + offset
         # Ids are drawn in visit order, so they do not depend on the output order below.
-        session_ids = _compact_ids(day_start_us + (start_s * 1e6).astype(np.int64), _id_bits(rng, n, salt))
+        # A session id is its start in ms (rows.session_id_at). The draw that once made random
+        # session ids stays, so every later draw (event ids) is what it was for a seed.
+        _id_bits(rng, n, salt)
+        session_ids = _session_ids((day_start_us + (start_s * 1e6).astype(np.int64)) // 1000)
         event_ids = _compact_ids(created, _id_bits(rng, total, salt))
         kept = np.flatnonzero(created < window_end_us)
         # Output in the table's sort-key order: ClickHouse skips sorting an already sorted block.

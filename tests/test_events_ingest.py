@@ -121,6 +121,18 @@ def test_stored_event_ids_are_compact_minute_ordered_and_stable_for_a_resend():
     assert uuid7(NOW).version == 7
 
 
+def test_a_session_id_is_its_start_in_ms_and_never_handed_out_twice():
+    from events.ingest.rows import new_session_id, session_start_ms
+
+    sid = new_session_id(NOW)
+    assert uuid.UUID(sid).version == 8 and sid.endswith("-8000-8000-000000000000")
+    assert abs(session_start_ms(sid) - int(NOW.timestamp() * 1000)) <= 1
+    # Visits opened in the same millisecond by one process still get distinct ids, in order.
+    ids = [new_session_id(NOW) for _ in range(20)]
+    assert len(set(ids + [sid])) == 21 and ids == sorted(ids)
+    assert session_start_ms(str(uuid.uuid4())) is None  # an SDK's own UUID is accepted, not ours
+
+
 @pytest.mark.django_db
 def test_insert_events_is_idempotent(shop):
     rows = [to_row(shop.id, ev(created_at=f"2025-08-0{1 + i % 5}T10:00:00+09:00", product_id=str(i)), history=True)

@@ -62,7 +62,9 @@ def test_visitor_to_order_conversion_is_plausible(month):
     buyers = len(np.unique(month["uuid"][month["event_type"] == 62]))
     assert 0.01 <= buyers / visitors <= 0.03
     visits = int((month["event_type"] == 1).sum())
-    orders = len(np.unique(month["session"][month["event_type"] == 62]))  # one order per visit
+    lines = month["event_type"] == 62
+    # One order per visit; a session is (visitor, session id): the id is the start in ms.
+    orders = len(set(zip(month["uuid"][lines].tolist(), month["session"][lines].tolist())))
     assert 0.01 <= orders / visits <= 0.03
     # Some buyers come back and buy again.
     per_buyer = {}
@@ -112,7 +114,7 @@ def test_funnel_rates_and_members(month):
     assert (et == 62).sum() > 0 and (et == 63).sum() > 0
     logged = month["member"][et == 10]
     assert len(logged) > 0 and (logged > 0).all()
-    visits_with_login = len(np.unique(month["session"][et == 10]))
+    visits_with_login = len(set(zip(month["uuid"][et == 10].tolist(), month["session"][et == 10].tolist())))
     assert 0.1 < visits_with_login / (et == 1).sum() < 0.3
     assert checkouts < carts
 
@@ -203,8 +205,8 @@ def test_command_rejects_bad_input_with_one_line(shop, args, message):
 
 
 def test_generated_ids_use_the_stored_id_layout():
-    from events.generate import _compact_ids
-    from events.ingest.rows import _COMPACT, compact_id
+    from events.generate import _compact_ids, _session_ids
+    from events.ingest.rows import _COMPACT, compact_id, session_id_at, session_start_ms
 
     rng = np.random.default_rng(0)
     micros = rng.integers(1_600_000_000_000_000, 1_800_000_000_000_000, 50)
@@ -215,4 +217,22 @@ def test_generated_ids_use_the_stored_id_layout():
     batch = next(generate(client_id=3, days=1, visitors=50, seed=1, end=END))
     for i in (0, batch.n // 2, batch.n - 1):
         assert _COMPACT.fullmatch(str(uuid.UUID(bytes=batch.event_id[i].tobytes())))
-        assert _COMPACT.fullmatch(str(uuid.UUID(bytes=batch.session_id[i].tobytes())))
+        assert session_start_ms(str(uuid.UUID(bytes=batch.session_id[i].tobytes()))) is not None
+    ms = rng.integers(1_600_000_000_000, 1_800_000_000_000, 50)
+    assert [str(uuid.UUID(bytes=b.tobytes())) for b in _session_ids(ms)] == [session_id_at(int(m)) for m in ms]
+
+
+def test_a_generated_session_id_is_its_session_start_in_ms():
+    from events.ingest.rows import session_start_ms
+
+    batches = list(generate(client_id=3, days=1, visitors=200, seed=2, end=END))
+    month = _concat(batches)
+    start = month["event_type"] == 1
+    sessions = {(u, s): t for u, s, t in zip(month["uuid"][start].tolist(), month["session"][start].tolist(),
+                                             month["created_at_us"][start].tolist())}
+    assert len(sessions) == int(start.sum())  # (visitor, session id) names one visit
+    for (u, s), t in sessions.items():
+        assert session_start_ms(str(uuid.UUID(bytes=bytes(s)))) == t // 1000
+    # Every event of a visit carries the id of a session_start of its visitor at or before it.
+    for u, s, t in zip(month["uuid"].tolist(), month["session"].tolist(), month["created_at_us"].tolist()):
+        assert (u, s) in sessions and sessions[(u, s)] <= t

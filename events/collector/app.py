@@ -38,8 +38,9 @@ Response ``201``::
     {"uuid": "<visitor uuid>", "session_id": "<uuid>", "event_id": "<uuid>"}
 
 ``uuid`` is stable for (client, device_id): uuid5 of both, so a returning browser keeps its
-identity. ``session_id`` is new on every call (a time-ordered UUID; send it with every event of
-the visit). The call also records the visit's
+identity. ``session_id`` is new on every call: the visit's start time in milliseconds inside a UUID
+(``018f2c3a-91b2-8000-8000-000000000000``, as Amplitude's session id is the start time; a
+session is the pair (uuid, session_id)); send it with every event of the visit. The call also records the visit's
 ``session_start`` event (code 1, with page_url/referrer/utm_* from the body) whose id is
 ``event_id``: the SDK must NOT send code 1 itself.
 
@@ -474,11 +475,12 @@ class Collector:
         if errors:
             raise HTTPError(400, "invalid_request", errors=errors)
         visitor = str(uuidlib.uuid5(VISITOR_NAMESPACE, f"{client.id}:{device_id}"))
-        session_id = new_session_id()
+        now = datetime.now(timezone.utc)
+        session_id = new_session_id(now)  # the visit's start in ms: its session_start's own time
         event = {k: v for k, v in data.items() if k not in ("client_id", "device_id", "ingest_key")}
         event.update(event_type=1, uuid=visitor, session_id=session_id)
         try:
-            rec = normalize(client.id, event)
+            rec = normalize(client.id, event, now=now)
         except EventInvalid as exc:
             raise HTTPError(400, "invalid_request", errors=[{"index": None, "field": exc.field, "message": exc.message}])
         return [rec], {"uuid": visitor, "session_id": session_id, "event_id": rec["event_id"]}
