@@ -50,6 +50,7 @@ DROP_RATIO = 0.5
 SEASONAL_SPIKE = 1.2     # the seed's "current >= seasonal_base * 1.2"
 SEASONAL_DROP = 0.7
 SCALES = (1, 3, 6)
+SILENCE_METRICS = ("orders", "cart_adds")
 ZERO_CLUMPS = 10.0   # a series that goes silent: expected/phi independent bursts, P(none) ~ e^-10
 PHI_MAX = 12.0
 RESOLVE_AFTER = 3    # quiet scans before an alert resolves (15 minutes)
@@ -153,8 +154,20 @@ def detect(frame: Frame, *, frozen: dict[int, float] | None = None) -> Signals:
     # orders stopping altogether (a broken checkout) is news long before a z-score says so:
     # bursts of order lines arrive as a Poisson process of ``e / phi`` clumps, P(none) = e^-clumps.
     # The seasonal level must agree (a quiet night is not an outage).
-    usual = np.where(np.isnan(s_now), expected, np.minimum(expected, np.nan_to_num(s_now)))
-    drop = (silent >= 3) & (silent * usual / phi >= ZERO_CLUMPS)
+    # The rate it had before going silent (the silence itself drags the last hour's level down),
+    # capped by the usual rate at this time of day.
+    cols = np.arange(13)[None, :]
+    before = np.where(cols < (13 - silent)[:, None], rec, 0).sum(axis=1) / np.maximum(1, 13 - silent)
+    seasonal_rate = np.nanmean(np.vstack([y_report, w_report]), axis=0) if (frame.has_yesterday or frame.has_week) \
+        else np.full(n, np.nan)
+    usual = np.where(np.isnan(seasonal_rate), before, np.minimum(before, np.nan_to_num(seasonal_rate)))
+    if frozen:
+        for i, e in frozen.items():
+            usual[i] = e
+    # Only for conversions: views and searches arrive in bursts of one visit (a product page
+    # viewed five times in a row), so their silences are judged by the z-test below instead.
+    conversion = np.array([k.metric in SILENCE_METRICS for k in frame.keys], bool)
+    drop = conversion & (silent >= 3) & (silent * usual / phi >= ZERO_CLUMPS)
     for k in SCALES:
         obs = rec[:, 13 - k:].sum(axis=1)
         e = expected * k
