@@ -271,13 +271,21 @@ def test_detect_spikes_command_prints_the_alerts_at_a_moment(shop):
         call_command("eval_spikes", "--tune-seeds", "1", "--seeds", "1")
 
 
-def test_the_scan_runs_every_five_minutes_from_beat_and_the_task_scans_a_client(shop):
+@pytest.mark.django_db(transaction=True)
+def test_beat_installs_the_five_minute_scan():
     from django_celery_beat.models import PeriodicTask
+    from django_celery_beat.schedulers import DatabaseScheduler
 
+    from untitle.celery import app
+
+    DatabaseScheduler(app=app)  # what beat does at start: installs the static schedule in the DB
+    task = PeriodicTask.objects.get(name="alerts-scan-every-5-minutes")
+    assert task.task == "alerts.tasks.scan_all" and task.interval.every == 300 and task.interval.period == "seconds"
+
+
+def test_the_scan_task_scans_a_client(shop):
     from alerts import tasks
 
-    task = PeriodicTask.objects.get(name="alerts-scan-every-5-minutes")
-    assert task.task == "alerts.tasks.scan_all" and task.interval.every == 5 and task.interval.period == "minutes"
     shop_traffic(shop)
     burst(shop, 60)
     result = tasks.scan_client.run(shop.pk, AT.isoformat())

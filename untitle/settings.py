@@ -196,6 +196,8 @@ from celery.schedules import crontab  # noqa: E402  (only for the schedule below
 
 CELERY_BEAT_SCHEDULE = {
     "customers-nightly-refit": {"task": "customers.tasks.refit_all", "schedule": crontab(minute=30, hour=18)},
+    # Traffic spike and drop scan of every active client (alerts.tasks fans out per client).
+    "alerts-scan-every-5-minutes": {"task": "alerts.tasks.scan_all", "schedule": 5 * 60.0},
 }
 
 GEMINI_API_KEY = env("GEMINI_API_KEY", default="")
