@@ -6,7 +6,7 @@ import pytest
 
 from alerts.detect import evaluation as ev
 from alerts.detect.baseline_v3 import detect_v3
-from alerts.detect.detector import CANDIDATE, DROP, SPIKE, advance, detect
+from alerts.detect.detector import CANDIDATE, DROP, SPIKE, advance, detect, poisson_tail
 from alerts.detect.explain import offline_explanation
 from alerts.detect.series import Frame, Key, align, frame_from_rows, ranges
 
@@ -156,3 +156,79 @@ def test_on_a_labelled_day_ours_beats_the_seeds_rule():
     v3 = ev.summarise([ev.score(case, ev.run(case, "v3", min_delta_abs=40.0))])
     assert ours["f1"] > v3["f1"]
     assert ours["precision"] >= 0.7 and ours["recall"] >= 0.6
+
+
+# --- issue 8: drops judged over 30-60 minutes, Poisson tails on small series, material events ---
+
+def bursty_frame(rate: float, tail: list, seed: int = 3, views_per_visit: int = 4) -> Frame:
+    """One product's views arriving in visits of ``views_per_visit`` views (over-dispersed like
+    real browsing), over a background catalogue that sets the metric's scale."""
+    f = frame(background(), seed=seed)
+    rng = np.random.default_rng(seed + 100)
+    key = Key("product", "bursty", "views")
+
+    def draw(size):
+        return rng.poisson(rate / views_per_visit, size).astype(float) * views_per_visit
+
+    rec = draw(13)
+    rec[13 - len(tail):] = tail
+    keys = f.keys + [key]
+    order = sorted(range(len(keys)), key=lambda i: keys[i])
+    stack = lambda m, row: np.vstack([m, row[None, :]])[order]
+    return Frame(at=AT, keys=[keys[i] for i in order], recent=stack(f.recent, rec),
+                 yesterday=stack(f.yesterday, draw(48)), week=stack(f.week, draw(48)))
+
+
+def level_of(f: Frame, sig, entity: str) -> str | None:
+    return sig.level[[k.entity for k in f.keys].index(entity)]
+
+
+def test_a_70_percent_drop_on_a_bursty_product_is_found_over_the_hour():
+    # 16 views per 5 minutes in visits of 2: one bucket at 30 % is within the noise (and the
+    # last hour's median has followed the drop down), the hour's sum against yesterday's and
+    # last week's is not
+    tail = [6, 4, 4, 6, 4, 6, 4, 4, 6, 4, 6, 4, 4]
+    f = bursty_frame(16.0, tail, views_per_visit=2)
+    assert level_of(f, detect(f), "bursty") == DROP
+
+
+def test_the_same_product_at_its_usual_level_is_quiet():
+    for seed in range(3, 23):
+        f = bursty_frame(16.0, [], seed=seed, views_per_visit=2)
+        assert level_of(f, detect(f), "bursty") is None, seed
+
+
+def test_back_to_the_usual_trickle_after_a_busy_hour_is_not_a_drop():
+    # cart adds usually ~1 per 5 minutes; the last hour was busy (an organic burst), now 0
+    f = frame({**background(), Key("product", "9", "cart_adds"): ([9, 8, 7, 7, 5, 11, 10, 1, 0, 2, 3, 1, 0], 1.0)})
+    assert level_of(f, detect(f), "9") is None
+
+
+def test_a_surge_on_a_product_seen_once_in_ten_minutes_is_a_spike_within_three_buckets():
+    s = background()
+    s[Key("product", "tiny", "views")] = ([5, 9, 6], 0.5)
+    f = frame(s)
+    assert level_of(f, detect(f), "tiny") == SPIKE
+    # its first bucket alone (5 views) is not yet enough
+    s[Key("product", "tiny", "views")] = ([0, 0, 5], 0.5)
+    f = frame(s)
+    assert level_of(f, detect(f), "tiny") != SPIKE
+
+
+def test_poisson_tail_matches_the_closed_form():
+    assert poisson_tail(4.0, 1, upper=False) == pytest.approx(5 * np.exp(-4))
+    assert poisson_tail(6.0, 0, upper=False) == pytest.approx(np.exp(-6))
+    assert poisson_tail(2.0, 2, upper=True) == pytest.approx(1 - 3 * np.exp(-2))
+
+
+def test_only_material_events_are_labelled():
+    # -70 % for 20 minutes on a product seen once per 5 minutes: 4 expected, 1.2 left, P ~ 0.09
+    assert not ev.material(4.0, 0.3, DROP, 4)
+    # the same drop on 40 expected views: far in the tail
+    assert ev.material(40.0, 0.3, DROP, 4)
+    # the checkout broken for 35 minutes on 11 expected orders: P(0) = e^-11
+    assert ev.material(11.0, 0.0, DROP, 7)
+    # x2 for 15 minutes on 6 expected searches: +2 a bucket, below what a shop acts on
+    assert not ev.material(6.0, 2.0, SPIKE, 3)
+    # x8 on the same: material
+    assert ev.material(6.0, 8.0, SPIKE, 3)

@@ -1,4 +1,4 @@
-"""manage.py eval_spikes [--tune-seeds 1,2,3] [--seeds 11,12,13,14,15] [--format json]
+"""manage.py eval_spikes [--tune-seeds 1,2,3,4,5] [--seeds 11,12,13,14,15] [--format json]
 
 Labelled synthetic traffic (alerts/detect/evaluation.py: generate_events traffic + injected
 spikes and drops) -> precision, recall and F1 of our detector and of the seed's V3 rule, side by
@@ -31,7 +31,7 @@ class Command(BaseCommand):
     help = "Precision / recall / F1 of the spike detector vs the seed's V3 rule on labelled synthetic traffic."
 
     def add_arguments(self, parser):
-        parser.add_argument("--tune-seeds", default="1,2,3")
+        parser.add_argument("--tune-seeds", default="1,2,3,4,5")
         parser.add_argument("--seeds", default="11,12,13,14,15", help="held-out seeds the figures come from")
         parser.add_argument("--visitors", type=int, default=ev.VISITS_PER_DAY, help="visits per day")
         parser.add_argument("--format", choices=["text", "json"], default="text")
