@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
@@ -25,7 +25,7 @@ from .services import (InvitationInvalid, LastOwnerError, client_rotate_ingest_k
                        invitation_get_valid, invitation_revoke, membership_change_role,
                        membership_remove)
 
-# The navigation: (section slug, label). Sections not built yet answer the "준비 중" page.
+# The navigation: (section slug, label); each section is an app's own page under /c/<slug>/.
 NAV_SECTIONS = [
     ("ask", gettext_lazy("질문하기")),
     ("audiences", gettext_lazy("오디언스")),
@@ -33,6 +33,7 @@ NAV_SECTIONS = [
     ("plans", gettext_lazy("캠페인 추천")),
     ("alerts", gettext_lazy("알림")),
     ("customers", gettext_lazy("고객")),
+    ("events", gettext_lazy("이벤트")),
     ("settings", gettext_lazy("설정")),
 ]
 SECTION_LABELS = dict(NAV_SECTIONS)
@@ -54,30 +55,6 @@ class DashboardView(ClientViewMixin, TemplateView):
         counts = client_event_counts(client_ids=[self.client.pk], days=7)
         ctx["events_7d"] = None if counts is None else counts.get(self.client.pk, 0)
         ctx["sections"] = [(s, label) for s, label in NAV_SECTIONS if s != "settings"]
-        ctx["extra_pages"] = [(url, label) for url, label in (
-            (f"/c/{self.client.slug}/events/", _("이벤트 수집 현황")),
-        ) if _is_real_page(url)]
-        return ctx
-
-
-def _is_real_page(path: str) -> bool:
-    """Pages other apps own show up in shortcuts once they exist (not the "준비 중" fallback)."""
-    try:
-        return resolve(path).url_name != "coming_soon"
-    except Resolver404:
-        return False
-
-
-class ComingSoonView(ClientViewMixin, TemplateView):
-    """Placeholder for sections other issues build; their own URL patterns take precedence."""
-
-    template_name = "tenants/coming_soon.html"
-
-    def get_context_data(self, **kwargs):
-        if kwargs["section"] not in SECTION_LABELS:
-            raise Http404
-        ctx = super().get_context_data(**kwargs)
-        ctx.update(section=kwargs["section"], section_label=SECTION_LABELS[kwargs["section"]])
         return ctx
 
 

@@ -14,14 +14,7 @@ def test_dashboard_and_nav(shop, viewer, login):
     for label in ("질문하기", "오디언스", "캠페인", "알림", "고객", "설정"):
         assert label in body
     assert 'data-testid="client-switcher"' in body
-    # Pages other apps already built are linked from the dashboard; the fallback is not.
-    assert (f'href="/c/{shop.slug}/events/"' in body) == ("events" in _built_sections(shop))
-
-
-def _built_sections(shop) -> set[str]:
-    from django.urls import resolve
-
-    return {s for s in ("events",) if resolve(f"/c/{shop.slug}/{s}/").url_name != "coming_soon"}
+    assert f'href="/c/{shop.slug}/events/"' in body
 
 
 def test_home_redirects_to_first_client_and_switcher_lists_all(shop, other_shop, login):
@@ -46,10 +39,14 @@ def test_anonymous_is_sent_to_login(shop, client):
     assert resp.status_code == 302 and resp["Location"].startswith("/accounts/login/")
 
 
-def test_unbuilt_sections_show_coming_soon_and_unknown_ones_404(shop, viewer, login):
+def test_every_nav_section_is_a_real_page_and_unknown_ones_404(shop, viewer, login):
+    from tenants.views import NAV_SECTIONS
+
     http = login(viewer)
-    resp = http.get(f"/c/{shop.slug}/alerts/")
-    assert resp.status_code == 200 and "준비 중" in resp.content.decode()
+    for section, label in NAV_SECTIONS:
+        resp = http.get(f"/c/{shop.slug}/{section}/")
+        assert resp.status_code == 200, section
+        assert str(label) in resp.content.decode()
     assert http.get(f"/c/{shop.slug}/nonsense/").status_code == 404
 
 

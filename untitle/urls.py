@@ -23,7 +23,4 @@ urlpatterns = [
     path("", include("plans.urls")),
     path("", include("customers.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    # Last on purpose: nav sections not built yet show "준비 중"; an app's own pattern for the
-    # same path (included above) wins as soon as it exists.
-    path("c/<slug:slug>/<slug:section>/", tenant_views.ComingSoonView.as_view(), name="coming_soon"),
 ]
