@@ -47,13 +47,16 @@ def main() -> None:
     from events import ch_migrate, clickhouse
     from events.ingest import flusher
     from events.ingest.buffer import RedisStreamBuffer, Spool
-    from events.ingest.rows import normalize
+    from events.ingest.rows import normalize, session_id_at
 
     ch_migrate.migrate()
     now = datetime.now(timezone.utc)
     start = now - timedelta(hours=1)
     step = timedelta(hours=1) / args.events
     visitors = [str(uuid.uuid4()) for _ in range(max(1, args.events // 20))]
+    # One visit per visitor, its id the visit's start in ms as the collector hands it out.
+    start_ms = int(start.timestamp() * 1000)
+    sessions = [session_id_at(start_ms + i * 7) for i in range(len(visitors))]
     if args.buffer == "redis":
         import redis
 
@@ -65,7 +68,8 @@ def main() -> None:
     entry: list[dict] = []
     for i in range(args.events):
         shop = i % args.shops + 1
-        ev = {"event_type": (82, 83, 91, 41, 92)[i % 5], "uuid": visitors[(i * 7919) % len(visitors)],
+        who = (i * 7919) % len(visitors)
+        ev = {"event_type": (82, 83, 91, 41, 92)[i % 5], "uuid": visitors[who], "session_id": sessions[who],
               "product_id": str(i % 500), "category_id": str(i % 12), "price": 100 * (i % 400 + 10),
               "scroll_bucket": i % 11, "page_url": f"https://mall.cafe24.com/product/detail.html?product_no={i % 500}",
               "created_at": (start + step * i).isoformat(), "event_id": str(uuid.uuid4())}

@@ -556,6 +556,8 @@ def generate(*, client_id: int, days: int, visitors: int, seed: int, end: date,
         seg_start = np.maximum.accumulate(np.where(first, np.arange(total), 0))
         offset = csum - csum[seg_start]
         created = day_start_us + (start_s[sess] * 1e6).astype(np.int64) + offset
+        # Stamped in whole milliseconds, as the SDK stamps events (Date.now()).
+        created -= created % 1000
         # Ids are drawn in visit order, so they do not depend on the output order below.
         # A session id is its start in ms (rows.session_id_at). The draw that once made random
         # session ids stays, so every later draw (event ids) is what it was for a seed.
