@@ -16,7 +16,9 @@ from .models import Cafe24Connection, Campaign, Delivery
 def campaign_list(*, client: Client):
     return (Campaign.objects.filter(client=client)
             .annotate(n_sent=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.SENT)),
-                      n_total=Count("deliveries")))
+                      n_total=Count("deliveries"))
+            # Explicit: Django drops Meta.ordering on aggregated querysets, and the list pages.
+            .order_by("-created_at", "-id"))
 
 
 def campaign_get(*, client: Client, pk) -> Campaign:

@@ -91,7 +91,15 @@ class CampaignCreateView(ClientViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.setdefault("form", CampaignForm(client=self.client))
+        if "form" not in ctx:
+            # A plan draft (plans app) or a segment page links here with what it already knows;
+            # the audience is only pre-selected when it is one of this client's own choices.
+            q = self.request.GET
+            initial = {k: v for k, v in (("name", q.get("name", "")[:120]), ("body_a", q.get("body", "")),
+                                         ("audience", q.get("audience", ""))) if v}
+            ctx["form"] = CampaignForm(client=self.client, initial=initial)
+            if initial.get("audience") not in dict(ctx["form"].fields["audience"].choices):
+                ctx["form"].initial.pop("audience", None)
         ctx["variables"] = [(k, str(label)) for k, (label, _f) in msg_templates.VARIABLES.items()]
         return ctx
 

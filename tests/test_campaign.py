@@ -396,3 +396,21 @@ def test_scheduled_campaign_is_judged_at_its_send_time_and_sent_by_the_task(shop
     Campaign.objects.filter(pk=campaign.pk).update(status="scheduled")
     services.campaign_send(campaign_id=campaign.pk)  # the task firing early sends nothing held
     assert not fake_fcm.attempts
+
+
+def test_links_from_a_plan_draft_or_a_segment_arrive_prefilled(shop, other_shop, marketer, login):
+    from urllib.parse import quote
+
+    sq = audience(shop)
+    foreign = audience(other_shop)
+    c = login(marketer)
+    url = (f"/c/{shop.slug}/campaigns/new/?name={quote('추석 감사 쿠폰')}&body={quote('{{name}}님 추석 선물')}"
+           f"&audience=query:{sq.pk}")
+    form = c.get(url).context["form"]
+    assert form.initial == {"name": "추석 감사 쿠폰", "body_a": "{{name}}님 추석 선물", "audience": f"query:{sq.pk}"}
+    body = c.get(url).content.decode()
+    assert 'value="추석 감사 쿠폰"' in body and f'value="query:{sq.pk}" selected' in body
+    # Another client's audience id in the link is simply not offered.
+    other = c.get(f"/c/{shop.slug}/campaigns/new/?audience=query:{foreign.pk}")
+    assert "audience" not in other.context["form"].initial
+    assert f'value="query:{foreign.pk}"' not in other.content.decode()
