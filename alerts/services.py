@@ -5,7 +5,6 @@ Keyword-only, one transaction each; user actions are audited (tenants.services.a
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import logging
 from dataclasses import dataclass, field
@@ -20,10 +19,11 @@ from django.utils import timezone
 
 from tenants.models import Client
 from tenants.services import audit_log
+from untitle.webhooks import signed_headers
 
 from . import selectors
 from .detect import explain as explain_mod
-from .detect.detector import CANDIDATE, DROP, SPIKE, Track, advance, detect
+from .detect.detector import DROP, Track, advance, detect
 from .detect.series import Key, align
 from .models import Alert, AlertMute, Notification, NotificationSettings
 
@@ -202,10 +202,6 @@ def _muted(alert: Alert, at: datetime) -> bool:
                for m in selectors.active_mutes(client=alert.client, at=at))
 
 
-def webhook_signature(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 def alert_payload(alert: Alert) -> dict:
     return {"id": alert.pk, "client_id": alert.client_id, "entity": alert.entity_label,
             "entity_kind": alert.entity_kind, "entity_id": alert.entity_id, "metric": alert.metric,
@@ -239,7 +235,7 @@ def alert_notify(*, alert: Alert, at: datetime | None = None) -> bool:
         body = json.dumps({"type": "alert", "alert": alert_payload(alert)}, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json", "User-Agent": "UNTITLE-alerts/1"}
         if conf.webhook_secret:
-            headers["X-Untitle-Signature"] = webhook_signature(conf.webhook_secret, body)
+            headers.update(signed_headers(conf.webhook_secret, body))
         try:
             response = httpx.post(conf.webhook_url, content=body, headers=headers, timeout=WEBHOOK_TIMEOUT_S)
             _deliver(alert, Notification.Channel.WEBHOOK, response.is_success, f"HTTP {response.status_code}")

@@ -14,8 +14,6 @@ audited.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import secrets
@@ -24,23 +22,35 @@ import uuid as uuid_mod
 from datetime import date
 from typing import Any, Iterator
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
 
 from events import clickhouse
 from tenants.models import Client, Role
 from tenants.services import audit_log
+from untitle.beat import cron_task_sync
+from untitle.webhooks import signed_headers
 
 from .audience import filters as F
 from .audience import rules as R
 from .audience.describe import describe, describe_en
 from .models import Segment, SegmentSnapshot
-from .query.compiler import MEMBER_IDS_SQL, CompileError, compile_audience_size, compile_query
-from .services import AskError, _query_settings, client_today, parse_today, translate_clickhouse_error, validate_schedule
+from .query.compiler import (
+    MEMBER_IDS_SQL,
+    CompileError,
+    compile_audience_size,
+    compile_query,
+)
+from .services import (
+    AskError,
+    _query_settings,
+    client_today,
+    parse_today,
+    translate_clickhouse_error,
+    validate_schedule,
+)
 
 log = logging.getLogger(__name__)
 
@@ -218,28 +228,11 @@ def _clean_webhook(url: Any) -> str:
 
 
 def _sync_schedule(segment: Segment) -> None:
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
-
-    task = segment.periodic_task
-    if not segment.schedule:
-        if task is not None:
-            segment.periodic_task = None
-            segment.save(update_fields=["periodic_task"])
-            task.delete()
-        return
-    minute, hour, dom, month, dow = segment.schedule.split(" ")
-    crontab, _c = CrontabSchedule.objects.get_or_create(
-        minute=minute, hour=hour, day_of_month=dom, month_of_year=month, day_of_week=dow,
-        timezone=segment.client.timezone)
-    if task is None:
-        task = PeriodicTask(name=f"segment-refresh-{segment.pk}", task="insights.tasks.refresh_segment")
-    task.crontab = crontab
-    task.args = json.dumps([segment.pk])
-    task.kwargs = json.dumps({"trigger": "schedule"})
-    task.enabled = True
-    task.description = f"{segment.client.slug}: {segment.name}"[:200]
-    task.save()
-    if segment.periodic_task_id != task.pk:
+    task = cron_task_sync(
+        current=segment.periodic_task, name=f"segment-refresh-{segment.pk}", task="insights.tasks.refresh_segment",
+        cron=segment.schedule, timezone=segment.client.timezone, args=[segment.pk],
+        kwargs={"trigger": "schedule"}, description=f"{segment.client.slug}: {segment.name}")
+    if segment.periodic_task_id != (task.pk if task else None):
         segment.periodic_task = task
         segment.save(update_fields=["periodic_task"])
 
@@ -539,11 +532,6 @@ def _json_array(lines: Iterator[bytes]) -> Iterator[bytes]:
 
 # --- webhook --------------------------------------------------------------------------------
 
-def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
-    """HMAC-SHA256 over "<timestamp>.<body>" (the receiver rejects old timestamps: no replay)."""
-    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-
-
 class WebhookFailed(RuntimeError):
     pass
 
@@ -570,9 +558,7 @@ def segment_webhook_push(*, segment_id: int, version: int | None = None) -> int:
                "members": members, "truncated": snap.size > len(members),
                "refreshed_at": snap.created_at.isoformat()}
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    ts = str(int(time.time()))
-    headers = {"Content-Type": "application/json", "X-Untitle-Timestamp": ts,
-               "X-Untitle-Signature": "sha256=" + webhook_signature(seg.webhook_secret, ts, body)}
+    headers = signed_headers(seg.webhook_secret, body)
     try:
         resp = httpx.post(seg.webhook_url, content=body, headers=headers, timeout=10.0)
     except httpx.HTTPError as exc:

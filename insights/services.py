@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from events import clickhouse
 from tenants.models import Client
 from tenants.services import audit_log
+from untitle.beat import cron_task_sync
 
 from . import selectors
 from .models import QueryRun, SavedQuery
@@ -395,28 +396,12 @@ def validate_schedule(schedule: str | None) -> str:
 
 def _sync_schedule(saved_query: SavedQuery) -> None:
     """Keep the beat PeriodicTask in step with the saved query (caller holds the transaction)."""
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
-
-    task = saved_query.periodic_task
-    if not saved_query.schedule:
-        if task is not None:
-            saved_query.periodic_task = None
-            saved_query.save(update_fields=["periodic_task"])
-            task.delete()
-        return
-    minute, hour, dom, month, dow = saved_query.schedule.split(" ")
-    crontab, _created = CrontabSchedule.objects.get_or_create(
-        minute=minute, hour=hour, day_of_month=dom, month_of_year=month, day_of_week=dow,
-        timezone=saved_query.client.timezone,
-    )
-    if task is None:
-        task = PeriodicTask(name=f"saved-query-{saved_query.pk}", task="insights.tasks.run_scheduled_query")
-    task.crontab = crontab
-    task.args = json.dumps([saved_query.pk])
-    task.enabled = True
-    task.description = f"{saved_query.client.slug}: {saved_query.name}"[:200]
-    task.save()
-    if saved_query.periodic_task_id != task.pk:
+    task = cron_task_sync(
+        current=saved_query.periodic_task, name=f"saved-query-{saved_query.pk}",
+        task="insights.tasks.run_scheduled_query", cron=saved_query.schedule,
+        timezone=saved_query.client.timezone, args=[saved_query.pk],
+        description=f"{saved_query.client.slug}: {saved_query.name}")
+    if saved_query.periodic_task_id != (task.pk if task else None):
         saved_query.periodic_task = task
         saved_query.save(update_fields=["periodic_task"])
 

@@ -10,7 +10,6 @@ import base64
 import hashlib
 import json
 import logging
-import secrets
 import uuid as uuid_mod
 import zlib
 from dataclasses import dataclass
@@ -25,13 +24,22 @@ from django.utils.translation import gettext as _
 
 from tenants.models import Client
 from tenants.services import audit_log
+from untitle.beat import cron_task_sync
 
-from . import compliance, templates as msg_templates
+from . import compliance
+from . import templates as msg_templates
 from .cafe24 import oauth
 from .cafe24.client import Cafe24Client, Cafe24Error, Cafe24Revoked, base_url_for
 from .fcm.client import FCMClient, FCMConfigError, PushMessage
-from .models import (Cafe24Connection, Campaign, CampaignVariant, Delivery, MemberContact, PushSubscription,
-                     new_tracking_id)
+from .models import (
+    Cafe24Connection,
+    Campaign,
+    CampaignVariant,
+    Delivery,
+    MemberContact,
+    PushSubscription,
+    new_tracking_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -580,15 +588,10 @@ def campaign_run_recurring(*, campaign_id: int) -> dict:
 
 
 def _sync_periodic(campaign: Campaign) -> None:
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
-
-    minute, hour, dom, month, dow = campaign.cron.split()
-    cron, _c = CrontabSchedule.objects.get_or_create(minute=minute, hour=hour, day_of_month=dom,
-                                                     month_of_year=month, day_of_week=dow,
-                                                     timezone=campaign.client.timezone)
-    task, _c = PeriodicTask.objects.update_or_create(
-        name=f"campaign-{campaign.pk}", defaults={"crontab": cron, "task": "messaging.campaign_recurring",
-                                                  "args": json.dumps([campaign.pk]), "enabled": True})
+    task = cron_task_sync(
+        current=campaign.periodic_task, name=f"campaign-{campaign.pk}", task="messaging.campaign_recurring",
+        cron=campaign.cron, timezone=campaign.client.timezone, args=[campaign.pk],
+        description=f"{campaign.client.slug}: {campaign.name}")
     Campaign.objects.filter(pk=campaign.pk).update(periodic_task=task)
 
 

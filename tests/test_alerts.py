@@ -123,7 +123,8 @@ def test_notifications_go_to_the_app_email_and_a_signed_webhook_once(shop, owner
     sent = [c.request for c in hook.calls if json.loads(c.request.content)["alert"]["id"] == alert.pk]
     assert len(sent) == 1
     body = sent[0].content
-    expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    ts = sent[0].headers["X-Untitle-Timestamp"]
+    expected = "sha256=" + hmac.new(b"s3cret", ts.encode() + b"." + body, hashlib.sha256).hexdigest()
     assert sent[0].headers["X-Untitle-Signature"] == expected
     payload = json.loads(body)["alert"]
     assert payload["entity"] == "product:7" and payload["level"] == "SPIKE" and payload["observed"] == 63

@@ -1,0 +1,35 @@
+"""Cron schedules owned by a product object (saved query, segment, campaign) as beat tasks.
+
+django-celery-beat's DatabaseScheduler reads PeriodicTask rows; each owner keeps a OneToOne
+(on_delete=SET_NULL) to its task. The crontab runs in the client's timezone.
+"""
+from __future__ import annotations
+
+import json
+
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+
+def cron_task_sync(*, current: PeriodicTask | None, name: str, task: str, cron: str | None, timezone: str,
+                   args: list, kwargs: dict | None = None, description: str = "") -> PeriodicTask | None:
+    """Create, update or (for an empty cron) delete the owner's beat task; returns what remains.
+
+    The caller stores the returned task on its owner in the same transaction.
+    """
+    if not cron:
+        if current is not None:
+            current.delete()
+        return None
+    minute, hour, dom, month, dow = cron.split()
+    crontab, _created = CrontabSchedule.objects.get_or_create(
+        minute=minute, hour=hour, day_of_month=dom, month_of_year=month, day_of_week=dow, timezone=timezone)
+    periodic = current or PeriodicTask.objects.filter(name=name).first() or PeriodicTask(name=name)
+    periodic.task = task
+    periodic.crontab = crontab
+    periodic.interval = None
+    periodic.args = json.dumps(args)
+    periodic.kwargs = json.dumps(kwargs or {})
+    periodic.enabled = True
+    periodic.description = description[:200]
+    periodic.save()
+    return periodic
