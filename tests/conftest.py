@@ -1,7 +1,10 @@
 import pytest
+from celery import Celery
+from celery.app import default_app
+from celery.contrib.testing.worker import start_worker
 
 from tenants.models import Role
-from tests.factories import PASSWORD, make_client, make_member
+from tests.factories import make_client, make_member
 
 
 @pytest.fixture
@@ -46,3 +49,32 @@ def login(client):
 def _fast_password_hasher(settings):
     # PBKDF2's 1M rounds cost ~1 s per user on a busy 2-core box; tests do not need that strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def celery_worker():
+    """The project's Celery config on a memory broker, with one real worker thread (not eager).
+
+    Needs a transactional database: the worker thread has its own connection.
+    """
+    from celery import _state
+    from celery.signals import task_postrun
+    from django.db import connections
+
+    def close_worker_connections(**_kwargs):
+        # The worker thread's own DB connection; left open it blocks dropping the test database.
+        connections.close_all()
+
+    task_postrun.connect(close_worker_connections, weak=False)
+    previous = _state.get_current_app()
+    app = Celery("untitle-test", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(broker_url="memory://", result_backend="cache+memory://", task_always_eager=False)
+    app.autodiscover_tasks(force=True)  # every installed app's tasks, as the real worker loads them
+    app.set_current()
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=15):
+            yield app
+    finally:
+        task_postrun.disconnect(close_worker_connections)
+        (previous or default_app).set_current()

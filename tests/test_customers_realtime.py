@@ -4,9 +4,6 @@ import time
 import uuid
 
 import pytest
-from celery import Celery
-from celery.app import default_app
-from celery.contrib.testing.worker import start_worker
 from celery.signals import before_task_publish
 
 import customers.tasks  # noqa: F401  - registers the shared tasks before the test app finalizes
@@ -18,29 +15,6 @@ from tests.collector_support import call, key_headers, use_spool
 from tests.customers_support import shop_population
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-@pytest.fixture
-def celery_worker():
-    from celery import _state
-    from celery.signals import task_postrun
-    from django.db import connections
-
-    def close_worker_connections(**_kwargs):
-        connections.close_all()
-
-    task_postrun.connect(close_worker_connections, weak=False)
-    previous = _state.get_current_app()
-    app = Celery("untitle-test-customers", set_as_current=False)
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.update(broker_url="memory://", result_backend="cache+memory://", task_always_eager=False)
-    app.set_current()
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=15):
-            yield app
-    finally:
-        task_postrun.disconnect(close_worker_connections)
-        (previous or default_app).set_current()
 
 
 def _order_batch(login_id, visitor, n_orders, amount):

@@ -3,9 +3,6 @@ the worker executes the run, the page's polling endpoint shows it finish, an aud
 import time
 
 import pytest
-from celery import Celery
-from celery.app import default_app
-from celery.contrib.testing.worker import start_worker
 
 import insights.tasks  # noqa: F401  - registers the shared tasks before the test app finalizes
 from insights import services
@@ -14,31 +11,6 @@ from tenants.models import AuditEntry
 from tests.ask_support import bulk_views, daily_views_ir, product_viewers, viewers_ir
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-@pytest.fixture
-def celery_worker():
-    """The project's Celery config on a memory broker, with one real worker thread."""
-    from celery import _state
-    from celery.signals import task_postrun
-    from django.db import connections
-
-    def close_worker_connections(**_kwargs):
-        # The worker thread's own DB connection; left open it blocks dropping the test database.
-        connections.close_all()
-
-    task_postrun.connect(close_worker_connections, weak=False)
-    previous = _state.get_current_app()
-    app = Celery("untitle-test", set_as_current=False)
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.update(broker_url="memory://", result_backend="cache+memory://", task_always_eager=False)
-    app.set_current()
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=15):
-            yield app
-    finally:
-        task_postrun.disconnect(close_worker_connections)
-        (previous or default_app).set_current()
 
 
 def wait_finished(api, url, timeout=30.0):

@@ -4,7 +4,6 @@ import pytest
 
 from insights import services
 from tests.ask_support import product_viewers
-from tests.test_saved_queries_celery import celery_worker  # noqa: F401  (fixture: a real worker)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,7 +5,6 @@ import pytest
 
 from insights import services
 from tests.audience_support import shop_story
-from tests.test_saved_queries_celery import celery_worker  # noqa: F401  (fixture: a real worker)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
