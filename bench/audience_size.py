@@ -15,6 +15,7 @@ key -> a GET from Redis (``--redis``, default redis://127.0.0.1:6379/8; skipped 
 from __future__ import annotations
 
 import argparse
+import os
 import pickle
 import re
 import shutil
@@ -137,8 +138,9 @@ def report(m: dict, *, events: int, load_s: float, reps: int) -> str:
     lines = [
         f"{events:,} events in the measured shop plus {events // 10:,} in a second shop (events.generate, 60 days), "
         f"one part per partition; {len(rs)} typical rule sets x {reps} runs after a warm-up, with the product's "
-        f"read settings, on chDB in-process. **The 2-core machine was shared with other engineers' test runs while "
-        f"this ran**, so the slow tail is partly theirs. Data load (generate + insert + OPTIMIZE): {load_s:.0f} s.",
+        f"read settings, on chDB in-process, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; 1-minute load "
+        f"average of the 2-core machine at the end: {os.getloadavg()[0]:.1f} (other work running makes the tail "
+        f"slower). Data load (generate + insert + OPTIMIZE): {load_s:.0f} s.",
         "",
         "| path | p50 ms | p95 ms | max ms |",
         "|---|---:|---:|---:|",
