@@ -28,8 +28,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-EVENTS_PER_VISIT = 8.9
+from generated_shop import load, schema_statements  # noqa: E402  (after the path set-up)
+
 RULE_SETS = {
     "장바구니 담고 주문 안 함 (7일)": {"op": "and", "items": [{"filter": "cart_no_order", "params": {"days": 7}}]},
     "상품 1 2회 이상 조회 (14일)": {"op": "and", "items": [
@@ -54,27 +56,6 @@ RULE_SETS = {
 }
 
 
-def _ddl() -> list[str]:
-    out = []
-    for path in sorted((ROOT / "events" / "ch_migrations").glob("*.sql")):
-        text = re.sub(r"^\s*--.*$", "", path.read_text(), flags=re.M)
-        out += [s.strip() for s in re.split(r";\s*$", text, flags=re.M) if s.strip()]
-    return out
-
-
-def load(client, *, events: int, days: int, end: date, shop: int, other: int) -> tuple[int, float]:
-    from events.generate import generate
-
-    for stmt in _ddl():
-        client.command(stmt)
-    total, started = 0, time.perf_counter()
-    for cid, n in ((shop, events), (other, events // 10)):
-        visitors = max(1, round(n / days / EVENTS_PER_VISIT))
-        for batch in generate(client_id=cid, days=days, visitors=visitors, seed=42, end=end):
-            client.insert_arrow("event", batch.to_arrow())
-            total += batch.n if cid == shop else 0
-    client.command("OPTIMIZE TABLE event FINAL")
-    return total, time.perf_counter() - started
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -197,7 +178,7 @@ def main() -> None:
         if reuse:
             events = client.query("SELECT count() FROM event WHERE client_id = 1").result_rows[0][0]
             load_s = float("nan")
-            for stmt in _ddl():  # new migrations since the data was made
+            for stmt in schema_statements():  # new migrations since the data was made
                 client.command(stmt)
         else:
             events, load_s = load(client, events=args.events, days=args.days, end=args.end, shop=1, other=2)
