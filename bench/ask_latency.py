@@ -12,7 +12,6 @@ measured, with the product's read settings (readonly, limits). ``--write`` repla
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import statistics
 import sys
@@ -25,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from generated_shop import load  # noqa: E402  (after the path set-up)
+import generated_shop  # noqa: E402  (after the path set-up)
+from generated_shop import load  # noqa: E402
 
 QUESTIONS = [
     "최근 7일 동안 상품 3을 2회 이상 조회한 사람",
@@ -98,13 +98,7 @@ def report(results: list[dict], *, events: int, load_s: float, reps: int) -> str
 
 
 def write_section(text: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    path.parent.mkdir(exist_ok=True)
-    doc = path.read_text() if path.exists() else "# Benchmarks\n"
-    block = f"<!-- section:ask-latency -->\n## Ask latency\n\n{text}\n<!-- /section:ask-latency -->"
-    pattern = re.compile(r"<!-- section:ask-latency -->.*?<!-- /section:ask-latency -->", re.S)
-    doc = pattern.sub(lambda _: block, doc) if pattern.search(doc) else doc.rstrip() + "\n\n" + block + "\n"
-    path.write_text(doc)
+    generated_shop.write_section(ROOT / "docs" / "benchmarks.md", "ask-latency", "Ask latency", text)
 
 
 def main() -> None:

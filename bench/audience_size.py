@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
-import re
 import shutil
 import statistics
 import sys
@@ -30,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from generated_shop import load, schema_statements  # noqa: E402  (after the path set-up)
+import generated_shop  # noqa: E402  (after the path set-up)
+from generated_shop import load, schema_statements  # noqa: E402
 
 RULE_SETS = {
     "장바구니 담고 주문 안 함 (7일)": {"op": "and", "items": [{"filter": "cart_no_order", "params": {"days": 7}}]},
@@ -150,12 +150,7 @@ def report(m: dict, *, events: int, load_s: float, reps: int) -> str:
 
 
 def write_section(text: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    doc = path.read_text() if path.exists() else "# Benchmarks\n"
-    block = f"<!-- section:audience-size -->\n## Audience live size\n\n{text}\n<!-- /section:audience-size -->"
-    pattern = re.compile(r"<!-- section:audience-size -->.*?<!-- /section:audience-size -->", re.S)
-    doc = pattern.sub(lambda _: block, doc) if pattern.search(doc) else doc.rstrip() + "\n\n" + block + "\n"
-    path.write_text(doc)
+    generated_shop.write_section(ROOT / "docs" / "benchmarks.md", "audience-size", "Audience live size", text)
 
 
 def main() -> None:

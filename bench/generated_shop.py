@@ -32,3 +32,16 @@ def load(client, *, events: int, days: int, end: date, shop: int, other: int) ->
             total += batch.n if cid == shop else 0
     client.command("OPTIMIZE TABLE event FINAL")
     return total, time.perf_counter() - started
+
+
+def write_section(doc_path, key: str, title: str, text: str) -> None:
+    """Replace (or append) the ``<!-- section:KEY -->`` block of docs/benchmarks.md."""
+    import re
+    from pathlib import Path
+
+    path = Path(doc_path)
+    doc = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = f"<!-- section:{key} -->\n## {title}\n\n{text}\n<!-- /section:{key} -->"
+    pattern = re.compile(rf"<!-- section:{re.escape(key)} -->.*?<!-- /section:{re.escape(key)} -->", re.S)
+    doc = pattern.sub(lambda _: block, doc) if pattern.search(doc) else doc.rstrip() + "\n\n" + block + "\n"
+    path.write_text(doc)
