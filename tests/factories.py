@@ -24,11 +24,34 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 _counter = iter(range(1, 10**9))
+_max_client_id = 0
+
+
+def _never_reuse_a_client_id() -> None:
+    """Keep the client id sequence past every id this test run has handed out.
+
+    A transactional test's flush may restart Postgres sequences, but ClickHouse keeps every
+    test's events by client_id for the whole run: a reused id would see another test's events.
+    """
+    if not _max_client_id:
+        return
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT setval(s, GREATEST(%s, nextval(s)))"
+                        " FROM pg_get_serial_sequence('tenants_client', 'id') AS s", [_max_client_id])
+        elif connection.vendor == "sqlite":
+            cur.execute("UPDATE sqlite_sequence SET seq = MAX(seq, %s) WHERE name = 'tenants_client'",
+                        [_max_client_id])
 
 
 def make_client(name: str | None = None, **kwargs):
+    global _max_client_id
     n = next(_counter)
+    _never_reuse_a_client_id()
     client, _secret = client_create(name=name or f"Shop {n}", mall_id=kwargs.pop("mall_id", f"mall{n}x"), **kwargs)
+    _max_client_id = max(_max_client_id, client.pk)
     return client
 
 
