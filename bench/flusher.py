@@ -67,7 +67,7 @@ def main() -> None:
     t0 = time.perf_counter()
     entry: list[dict] = []
     for i in range(args.events):
-        shop = i % args.shops + 1
+        shop = (i // args.per_entry) % args.shops + 1  # one request = one shop, as from the collector
         who = (i * 7919) % len(visitors)
         ev = {"event_type": (82, 83, 91, 41, 92)[i % 5], "uuid": visitors[who], "session_id": sessions[who],
               "product_id": str(i % 500), "category_id": str(i % 12), "price": 100 * (i % 400 + 10),

@@ -25,8 +25,9 @@ def orders_by_client(records: list[dict]) -> dict[str, dict[str, list[str]]]:
     return {cid: {k: sorted(v) for k, v in who.items()} for cid, who in out.items()}
 
 
-def on_events_inserted(records: list[dict]) -> None:
-    batch = orders_by_client(records)
+def on_events_inserted(inserted) -> None:
+    """``inserted`` is the flusher's committed buffer.Batch; only its order entries are parsed."""
+    batch = orders_by_client(inserted.records_of(ORDER_CODES))
     if not batch:
         return
     from .tasks import score_recent_orders

@@ -11,6 +11,7 @@ server, the flusher, the Celery worker and beat inside one process (see README).
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -86,13 +87,69 @@ def get_client() -> CHClient:
 def reset_clients() -> None:
     """Forget this thread's client (tests switching CLICKHOUSE_URL, or after an error)."""
     client = getattr(_local, "client", None)
+    engine = getattr(_local, "engine", None)
     _local.client = None
     _local.key = None
-    if client is not None:
-        try:
-            client.close()
-        except Exception:
-            pass
+    _local.engine = None
+    for handle in (client, engine):
+        if handle is not None:
+            try:
+                handle.close()
+            except Exception:
+                pass
+
+
+def _engine(url: str):
+    """This thread's own chDB connection, beside the clickhouse-connect client: its results
+    report the rows an INSERT ... SELECT wrote, which the client's summary leaves out."""
+    import chdb
+
+    key = (os.getpid(), url)
+    engine = getattr(_local, "engine", None)
+    if engine is not None and getattr(_local, "engine_key", None) == key:
+        return engine
+    get_client()  # opens the engine path first (and under the lock) like every other use
+    with _lock:
+        engine = chdb.connect(os.path.realpath(_chdb_path(url)))
+    _local.engine, _local.engine_key = engine, key
+    return engine
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def insert_select(sql: str, block: bytes, *, structure: str, parameters: dict | None = None,
+                  settings_: dict | None = None) -> int:
+    """Run an ``INSERT ... SELECT`` whose ``{block}`` is ``block``; return the rows written.
+
+    ``block`` holds JSONEachRow rows (or one JSON array of them) with the column ``structure``
+    ("name Type, ..."). The engine parses it natively, so a caller can filter, deduplicate and
+    insert a batch without turning it into Python objects. Embedded, chDB reads the block from
+    a temporary file through file(); a server reads it as the request body through input().
+    Errors reach the caller as they are (a bad block is not a reason to retry).
+    """
+    url = clickhouse_url()
+    clause = ", ".join(f"{k} = {_literal(str(v))}" for k, v in (settings_ or {}).items())
+    if not is_embedded(url):
+        text = sql.replace("{block}", f"input({_literal(structure)})")
+        text += (f" SETTINGS {clause}" if clause else "") + " FORMAT JSONEachRow"
+        summary = get_client().command(text, parameters=parameters, data=block)
+        return int(getattr(summary, "written_rows", 0) or 0)
+    from clickhouse_connect.driver.binding import bind_query
+
+    fd, path = tempfile.mkstemp(prefix="untitle-insert-", suffix=".json")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(block)
+        text = sql.replace("{block}", f"file({_literal(path)}, 'JSONEachRow', {_literal(structure)})")
+        text += f" SETTINGS {clause}" if clause else ""
+        bound, params = bind_query(text, parameters or {})
+        params = {(k[6:] if k.startswith("param_") else k): v for k, v in params.items()}
+        result = _engine(url).query(bound, "TabSeparated", params=params)
+        return int(result.rows_written())
+    finally:
+        os.unlink(path)
 
 
 def query(sql: str, parameters: dict | None = None, *, settings_: dict | None = None,

@@ -41,8 +41,10 @@ def _never_reuse_a_client_id() -> None:
         if connection.vendor == "postgresql":
             cur.execute("SELECT setval(s, GREATEST(%s, nextval(s)))"
                         " FROM pg_get_serial_sequence('tenants_client', 'id') AS s", [_max_client_id])
-        elif connection.vendor == "sqlite":
-            cur.execute("UPDATE sqlite_sequence SET seq = MAX(seq, %s) WHERE name = 'tenants_client'",
+        elif connection.vendor == "sqlite":  # a rolled-back test takes its sqlite_sequence row along
+            cur.execute("DELETE FROM sqlite_sequence WHERE name = 'tenants_client' AND seq < %s", [_max_client_id])
+            cur.execute("INSERT INTO sqlite_sequence (name, seq) SELECT 'tenants_client', %s"
+                        " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'tenants_client')",
                         [_max_client_id])
 
 

@@ -83,5 +83,5 @@ def test_a_failing_hook_neither_loses_nor_repeats_events(shop, settings, tmp_pat
     assert n == 6
 
 
-def exploding_hook(records):
+def exploding_hook(batch):
     raise RuntimeError("hook bug")

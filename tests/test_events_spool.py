@@ -37,10 +37,7 @@ def test_concurrent_appends_all_land(tmp_path):
     assert not errors
     assert spool.pending_events() == 8 * 40 * 3
     assert len(spool.segments()) > 1
-    ids = set()
-    for seg in spool.segments():
-        for line in seg.read_bytes().splitlines():
-            ids.update(r["product_id"] for r in orjson.loads(line))
+    ids = {r["product_id"] for batch in spool.read(max_events=10**6) for r in batch.records}
     assert len(ids) == 8 * 40 * 3
 
 
@@ -67,7 +64,7 @@ def test_flushed_segments_are_deleted_and_offsets_survive_a_restart(tmp_path, sh
     for batch in first:
         from events.ingest.store import insert_records
 
-        insert_records(batch.records, dedup_token=batch.token)
+        insert_records(batch.records)
         batch.commit()
     restarted = Spool(tmp_path)  # a new process: reads the committed offsets from disk
     assert restarted.pending_events() == 40 - 8
@@ -88,3 +85,45 @@ def test_reading_ahead_never_deletes_what_is_not_committed(tmp_path):
     assert [r["product_id"] for b in again for r in b.records] == ["a-0", "a-1", "a-2"]
     again[0].commit()
     assert spool.read() == [] and not spool.segments()
+
+
+@pytest.mark.django_db
+def test_a_damaged_entry_is_skipped_and_the_rest_of_its_batch_flushed(tmp_path, shop, caplog):
+    # A whole line whose header reads but whose events do not (disk damage, never a normal
+    # case): ClickHouse refuses the block, the flusher finds the one bad entry, logs it and
+    # stores the others instead of retrying the batch forever.
+    from events.ingest.buffer import entry_header
+
+    spool = Spool(tmp_path)
+    spool.append(records(shop.id, 4, "before"))
+    bad = records(shop.id, 3, "bad")
+    with open(spool.segments()[0], "ab") as f:
+        f.write(entry_header(bad) + b"\t" + orjson.dumps(bad)[:-30] + b"}]\n")
+    spool.append(records(shop.id, 5, "after"))
+    spool.close()
+    stats = flusher.drain(spool)
+    assert stats.inserted == 9
+    stored = clickhouse.query("SELECT product_id FROM event WHERE client_id = {c:Int32} ORDER BY product_id",
+                              {"c": shop.id}).rows
+    assert sorted(r[0] for r in stored) == sorted([f"before-{i}" for i in range(4)] + [f"after-{i}" for i in range(5)])
+    assert "unreadable buffered entry" in caplog.text
+    assert not spool.segments()
+
+
+def test_an_entry_holds_one_shop(tmp_path):
+    spool = Spool(tmp_path)
+    with pytest.raises(ValueError):
+        spool.append(records(1, 2, "a") + records(2, 2, "b"))
+    assert spool.pending_events() == 0
+
+
+def test_batches_name_their_shops_and_spans_without_parsing_events(tmp_path):
+    spool = Spool(tmp_path)
+    first = records(7, 3, "x")
+    spool.append(first)
+    spool.close()
+    (batch,) = spool.read()
+    (entry,) = batch.entries
+    assert (entry.client_id, entry.count, batch.count) == (7, 3, 3)
+    assert entry.first == min(r["created_at"] for r in first) and entry.last == max(r["created_at"] for r in first)
+    assert batch.records_of([82]) == first and batch.records_of([62]) == []

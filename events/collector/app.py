@@ -121,7 +121,7 @@ if not django_apps.ready:  # run standalone (uvicorn events.collector.app:app)
 
 from django.conf import settings  # noqa: E402
 
-from events.ingest.buffer import APPEND_LUA, BufferUnavailable, stream_key  # noqa: E402
+from events.ingest.buffer import APPEND_LUA, BufferUnavailable, entry_header, stream_key  # noqa: E402
 from events.ingest.rows import EventInvalid, new_session_id, normalize  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -285,7 +285,7 @@ class RedisSink:
     async def append(self, key: str, client_id: int, records: list[dict], rate: float, burst: float) -> int:
         try:
             wait = await self.script(keys=[f"untitle:ratelimit:{key}", stream_key(client_id % self.shards)],
-                                     args=[rate, burst, orjson.dumps(records)])
+                                     args=[rate, burst, orjson.dumps(records), entry_header(records)])
         except Exception as exc:
             raise BufferUnavailable(str(exc)) from exc
         return int(wait)

@@ -18,10 +18,10 @@ API for other code that writes events (import_events, generate_events, demo data
   generated when absent, else derived deterministically from (client, created_at, your id), so
   importing the same rows twice yields the same ids; ``phone_number`` becomes a keyed hash.
 - ``insert_records(dicts)`` / ``insert_events(rows)`` insert in blocks and deduplicate by
-  ``event_id`` against the table and inside the call, so re-running an import is idempotent.
-  Pass ``dedup_token=`` (a stable id of the batch) when retrying the same batch.
+  ``event_id`` against the table and inside the call, so re-running an import (or retrying a
+  batch that was partly stored) is idempotent.
 
 Hot path: collector (events.collector.app) -> buffer (events.ingest.buffer: Redis stream when
 REDIS_URL is set, fsynced spool files under VAR_DIR/spool otherwise) -> flusher
-(events.ingest.flusher.run_forever) -> insert_records.
+(events.ingest.flusher.run_forever) -> store.insert_block (the buffered JSON, never parsed in Python).
 """

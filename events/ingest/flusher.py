@@ -4,7 +4,11 @@
 ``manage.py serve`` (settings.EMBEDDED_THREADS); production runs ``manage.py flush_events`` as
 its own process (or several: each buffer shard is flushed by one process at a time).
 A batch is committed in the buffer only after ClickHouse took it, so a crash anywhere leaves
-the batch to be inserted again, and store.insert_records makes that repeat a no-op.
+the batch to be inserted again, and store.insert_block makes that repeat a no-op.
+
+The flusher never parses the events: each buffered entry carries a header (shop, count,
+created_at span, event types, see buffer.Entry), and the entries' JSON arrays are joined and
+handed to ClickHouse as they are (docs/benchmarks.md#flusher).
 """
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+
+import orjson
 
 from events.clickhouse import ClickHouseUnavailable, reset_clients
 from events.ingest import store
@@ -55,9 +61,48 @@ def _spool(path: str):
         return _spools[path]
 
 
-def _lane_job(records: list[dict], token: str) -> int:
-    """One lane's share of a batch: drop repeats, look up existing ids, insert (in its thread)."""
-    return store.write(store.new_only(store.plan(records)), dedup_token=token)
+def _join(entries) -> bytes:
+    """The entries' JSON arrays (orjson's, no outer whitespace) as one array, without parsing."""
+    return b"[" + b",".join(memoryview(e.data)[1:-1] for e in entries if e.count) + b"]"
+
+
+def _insert(entries) -> int:
+    return store.insert_block(_join(entries), client_ids={e.client_id for e in entries},
+                              event_types={t for e in entries for t in e.types},
+                              spans=[(e.first, e.last) for e in entries if e.count])
+
+
+def _readable(entries) -> list:
+    """The entries whose array parses; an unreadable one is logged and left out."""
+    good = []
+    for entry in entries:
+        try:
+            records = orjson.loads(entry.data)
+            if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+                raise ValueError("not an array of objects")
+        except ValueError:
+            log.warning("flusher: skipping an unreadable buffered entry of client %s (%d bytes)",
+                        entry.client_id, len(entry.data))
+            continue
+        good.append(entry)
+    return good
+
+
+def _lane_job(entries) -> int:
+    """One lane's share of a batch, inserted in its own thread and ClickHouse connection.
+
+    When ClickHouse refuses the block, the entries are checked one by one: if one cannot be
+    read (a damaged buffer line, never a normal case) the rest go in without it instead of
+    the whole batch being retried forever; otherwise the store is the problem and it is
+    retried with backoff.
+    """
+    try:
+        return _insert(entries)
+    except ClickHouseUnavailable:
+        good = _readable(entries)
+        if len(good) == len(entries):
+            raise
+        return _insert(good) if good else 0
 
 
 class Flusher:
@@ -88,12 +133,11 @@ class Flusher:
             pool.shutdown(wait=True)
 
     def _submit(self, batch):
-        parts: list[list[dict]] = [[] for _ in range(self.lanes)]
+        parts: list[list] = [[] for _ in range(self.lanes)]
         lanes = self.lanes
-        for rec in batch.records:
-            parts[rec["client_id"] % lanes].append(rec)
-        return [self._pools[i].submit(_lane_job, part, f"{batch.token}:{i}/{lanes}")
-                for i, part in enumerate(parts) if part]
+        for entry in batch.entries:
+            parts[entry.client_id % lanes].append(entry)
+        return [self._pools[i].submit(_lane_job, part) for i, part in enumerate(parts) if part]
 
     def flush(self, *, rounds: int = 1) -> FlushStats:
         """Read up to ``rounds`` times (each up to max_events) and insert everything read."""
@@ -106,7 +150,7 @@ class Flusher:
                     if inflight is not None:
                         self._finish(inflight, stats)
                         inflight = None
-                    stats.read += len(batch.records)
+                    stats.read += batch.count
                     inflight = (self._submit(batch), batch)
                 if not batches:
                     break
@@ -139,7 +183,7 @@ class Flusher:
         stats.inserted += inserted
         batch.commit()
         stats.batches += 1
-        run_inserted_hooks(batch.records)
+        run_inserted_hooks(batch)
 
 
 _hooks: tuple[tuple, list] = ((), [])
@@ -157,15 +201,17 @@ def inserted_hooks() -> list:
     return _hooks[1]
 
 
-def run_inserted_hooks(records: list[dict]) -> None:
+def run_inserted_hooks(batch) -> None:
     """Tell the registered hooks about a batch that is now committed (e.g. customers rescoring).
 
+    A hook gets the ``buffer.Batch``; ``batch.records_of(event_types)`` parses only the entries
+    holding those types, so a hook interested in orders does not parse every page view.
     Called after the commit on purpose: a hook that fails or is slow can neither lose nor
     re-insert events, it only logs. Hooks must hand real work to a queue, not do it here.
     """
     for hook in inserted_hooks():
         try:
-            hook(records)
+            hook(batch)
         except Exception:
             log.exception("flusher: inserted-events hook %r failed; events are stored regardless", hook)
 

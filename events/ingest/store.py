@@ -1,26 +1,37 @@
 """Writing events into ClickHouse exactly once per event_id.
 
-Two kinds of repeat are possible and both must count once:
+Every write is ONE statement that ClickHouse runs natively on the JSON the collector buffered::
 
-- a *client retry*: the SDK resends an event (same event_id, same created_at) in a later
-  request, so it reaches the buffer twice in different batches. Before inserting, we ask the
-  table which of the batch's event_ids already exist. The lookup is cheap because it is bounded
-  by the sort key: client_id IN, event_type IN and the batch's created_at range.
-- a *flusher retry*: the flusher inserted a batch but died (or lost the reply) before it
-  committed its buffer offset, and inserts the same batch again. The insert carries
-  ``insert_deduplication_token`` (a stable id of the batch), and the table keeps
-  ``non_replicated_deduplication_window`` recent tokens, so ClickHouse drops the repeat; the
-  existence lookup would catch it too.
+    INSERT INTO event
+    SELECT * FROM <the block>
+    WHERE (client_id, event_id) NOT IN (SELECT client_id, event_id FROM event
+                                        WHERE <the block's shops, event types and minutes>)
+    LIMIT 1 BY client_id, event_id
 
-A ReplacingMergeTree was rejected: duplicates would only collapse at merge time, and every query
-(including the seed's own SQL) would need FINAL to count right.
+Two kinds of repeat are possible and both count once:
+
+- a *client retry*: the SDK resends an event (same event_id, same created_at) in the same or a
+  later request. ``LIMIT 1 BY`` drops a repeat inside the block; the ``NOT IN`` drops one that
+  the table already holds. The stored ids are read only in the block's sort-key ranges
+  (client_id, event_type and the block's runs of minutes), so the lookup stays small.
+- a *flusher retry*: the flusher inserted a batch (or part of it) but died before it committed
+  its buffer offset, and inserts the batch again. The same ``NOT IN`` keeps only what is still
+  missing, so a half-stored batch is completed, never doubled.
+
+No ``insert_deduplication_token``: after a partial insert, the retried statement inserts a
+different set of rows under the same token, and ClickHouse would drop them as a repeat.
+
+The block never becomes Python objects: the flusher reads it from the buffer as bytes and the
+engine parses, filters and inserts it (docs/benchmarks.md#flusher, ~2x the rate of parsing it
+in Python first). A ReplacingMergeTree was rejected: duplicates would only collapse at merge
+time, and every query (including the seed's own SQL) would need FINAL to count right.
 
 This assumes one writer per buffer shard at a time (the flusher takes a per-shard lock); two
 writers racing on the same new event_id could both find it absent.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
 from datetime import datetime, timedelta
 from typing import Iterable, Sequence
 
@@ -30,134 +41,115 @@ from events import clickhouse
 from events.ingest.rows import COLUMNS, format_time
 
 TABLE = "event"
-_LOOKUP_CHUNK = 2000
-
+BLOCK_ROWS = 100_000
 
 _GAP = timedelta(minutes=1)
+# At most this many created_at ranges in one lookup; closer runs are merged beyond it (a wider
+# range reads more stored ids but stays correct).
 _MAX_RANGES = 64
 
+_INSERT = (
+    "INSERT INTO event SELECT * FROM {block}"
+    " WHERE (client_id, event_id) NOT IN ("
+    "SELECT client_id, event_id FROM event WHERE client_id IN {cids:Array(Int32)}"
+    " AND event_type IN {types:Array(UInt8)} AND (%s))"
+    " LIMIT 1 BY client_id, event_id"
+)
+_SETTINGS = {"input_format_skip_unknown_fields": 0, "date_time_input_format": "basic"}
+_TYPE_DEFAULTS = {"", "''", "0"}
 
-def _minute_ranges(records: list[dict]) -> tuple[list[tuple[str, str]], set[int], set[int]]:
-    """The batch's created_at as runs of whole minutes, plus its shops and event types.
+_structures: dict[str, str] = {}
+_structures_lock = threading.Lock()
 
-    One pass over the strings, no sorting: "YYYY-MM-DD HH:MM" prefixes are collected, and only
-    the few distinct minutes are parsed and merged into consecutive runs.
+
+def structure() -> str:
+    """The event table's columns as "name Type, ..." (the block's schema), read once per store.
+
+    ``SELECT *`` from the block fills an absent field with its type's default, so every column
+    default must be that (a migration adding a computed default or a MATERIALIZED column has to
+    extend this path: we stop here rather than store wrong values).
     """
-    minutes = {rec["created_at"][:16] for rec in records}
-    cids = {rec["client_id"] for rec in records}
-    types = {rec["event_type"] for rec in records}
-    ranges: list[tuple[str, str]] = []
-    prev = None
-    for minute in sorted(minutes):
-        ts = datetime.fromisoformat(minute)
-        if prev is not None and ts - prev <= _GAP:
-            ranges[-1] = (ranges[-1][0], minute)
-        else:
-            ranges.append((minute, minute))
-        prev = ts
-    return [(lo + ":00.000000", hi + ":59.999999") for lo, hi in ranges], cids, types
-
-
-def _existing_ids(records: list[dict]) -> set[tuple[int, str]]:
-    """Which (client_id, event_id) of these records the table already holds.
-
-    Binding thousands of UUIDs as a query parameter is slow (seconds per 100k), so for the usual
-    batch (recent events, a few runs of minutes) we read the ids stored in the batch's own
-    sort-key ranges, one query per run for all its shops, and intersect here. Scattered history
-    (imports) falls back to chunked IN lookups per shop.
-    """
-    found: set[tuple[int, str]] = set()
-    ranges, cids, types = _minute_ranges(records)
-    client = clickhouse.get_client()
-    if len(ranges) <= _MAX_RANGES:
-        for lo, hi in ranges:
-            raw = client.raw_query(
-                "SELECT client_id, event_id FROM event WHERE client_id IN {cids:Array(Int32)}"
-                " AND event_type IN {types:Array(UInt8)}"
-                " AND created_at BETWEEN {lo:DateTime64(6, 'UTC')} AND {hi:DateTime64(6, 'UTC')}",
-                parameters={"cids": sorted(cids), "types": sorted(types), "lo": lo, "hi": hi},
-                fmt="TabSeparated", settings={"max_execution_time": 60},
-            )
-            for line in raw.decode().splitlines():
-                cid, eid = line.split("\t")
-                found.add((int(cid), eid))
-        return found
-    by_client: dict[int, list[dict]] = defaultdict(list)
-    for rec in records:
-        by_client[rec["client_id"]].append(rec)
-    for client_id, crecs in by_client.items():
-        crecs.sort(key=lambda r: r["created_at"])
-        for i in range(0, len(crecs), _LOOKUP_CHUNK):
-            chunk = crecs[i:i + _LOOKUP_CHUNK]
+    url = clickhouse.clickhouse_url()
+    with _structures_lock:
+        if url not in _structures:
             rows = clickhouse.query(
-                "SELECT toString(event_id) FROM event WHERE client_id = {cid:Int32}"
-                " AND event_type IN {types:Array(UInt8)}"
-                " AND created_at BETWEEN {lo:DateTime64(6, 'UTC')} AND {hi:DateTime64(6, 'UTC')}"
-                " AND event_id IN {ids:Array(UUID)}",
-                {"cid": client_id, "types": sorted({r["event_type"] for r in chunk}),
-                 "lo": chunk[0]["created_at"], "hi": chunk[-1]["created_at"],
-                 "ids": [r["event_id"] for r in chunk]},
-                readonly=False,
-                settings_={"max_execution_time": 60},
-            ).rows
-            found.update((client_id, r[0]) for r in rows)
-    return found
+                "SELECT name, type, default_kind, default_expression FROM system.columns"
+                " WHERE database = currentDatabase() AND table = {t:String} ORDER BY position",
+                {"t": TABLE}, readonly=False).rows
+            for name, _type, kind, expr in rows:
+                if kind not in ("", "DEFAULT") or (kind == "DEFAULT" and expr not in _TYPE_DEFAULTS):
+                    raise RuntimeError(f"event.{name}: {kind} {expr} is not supported by store.insert_block")
+            _structures[url] = ", ".join(f"{name} {type_}" for name, type_, _k, _e in rows)
+        return _structures[url]
 
 
-def plan(records: Iterable[dict]) -> list[dict]:
-    """Drop repeats inside the batch (pure Python, no ClickHouse)."""
-    unique: dict[tuple[int, str], dict] = {}
-    for rec in records:
-        unique.setdefault((rec["client_id"], rec["event_id"]), rec)
-    return list(unique.values())
+def minute_runs(spans: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(first, last) created_at spans as merged runs of whole minutes, at most _MAX_RANGES.
+
+    Times are the table's text form ("YYYY-MM-DD HH:MM:SS.ffffff"), which sorts as time, so
+    only the few distinct minutes are parsed.
+    """
+    runs: list[list[str]] = []
+    for lo, hi in sorted({(lo[:16], hi[:16]) for lo, hi in spans}):
+        if runs and (lo <= runs[-1][1] or datetime.fromisoformat(lo) - datetime.fromisoformat(runs[-1][1]) <= _GAP):
+            runs[-1][1] = max(runs[-1][1], hi)
+        else:
+            runs.append([lo, hi])
+    while len(runs) > _MAX_RANGES:
+        # Merge the pair with the smallest gap between them: the least extra time read.
+        gaps = [datetime.fromisoformat(runs[i + 1][0]) - datetime.fromisoformat(runs[i][1])
+                for i in range(len(runs) - 1)]
+        i = gaps.index(min(gaps))
+        runs[i:i + 2] = [[runs[i][0], runs[i + 1][1]]]
+    return [(lo + ":00.000000", hi + ":59.999999") for lo, hi in runs]
 
 
-def new_only(planned: list[dict]) -> list[dict]:
-    """The planned records whose event_id the table does not hold yet."""
-    if not planned:
-        return planned
-    existing = _existing_ids(planned)
-    if not existing:
-        return planned
-    return [r for r in planned if (r["client_id"], r["event_id"]) not in existing]
+def insert_block(block: bytes, *, client_ids: Iterable[int], event_types: Iterable[int],
+                 spans: Iterable[tuple[str, str]]) -> int:
+    """Insert a JSON array (or JSONEachRow lines) of normalized records, each event_id once.
 
-
-def write(todo: list[dict], *, dedup_token: str | None = None) -> int:
-    """One INSERT of already deduplicated records; ClickHouse drops a repeat of ``dedup_token``."""
-    if not todo:
+    ``client_ids``, ``event_types`` and the created_at ``spans`` must cover the block's
+    records: they bound the lookup of ids already stored. Returns the rows written.
+    Raises ClickHouseUnavailable when the store cannot take it (the caller keeps the block).
+    """
+    runs = minute_runs(spans)
+    if not runs:
         return 0
-    # One JSON array is ~30x faster to build than per-row dumps; JSONEachRow accepts arrays.
-    block = orjson.dumps(todo)
-    settings_ = {"input_format_skip_unknown_fields": 0, "date_time_input_format": "basic"}
-    if dedup_token:
-        settings_["insert_deduplication_token"] = dedup_token
-        settings_["insert_deduplicate"] = 1
+    params: dict = {"cids": sorted(set(client_ids)), "types": sorted(set(event_types))}
+    ranges = []
+    for i, (lo, hi) in enumerate(runs):
+        ranges.append(f"created_at BETWEEN {{lo{i}:DateTime64(6, 'UTC')}} AND {{hi{i}:DateTime64(6, 'UTC')}}")
+        params[f"lo{i}"], params[f"hi{i}"] = lo, hi
     try:
-        client = clickhouse.get_client()
-        client.raw_insert(TABLE, None, insert_block=block, fmt="JSONEachRow", settings=settings_)
+        return clickhouse.insert_select(_INSERT % " OR ".join(ranges), block, structure=structure(),
+                                        parameters=params, settings_=_SETTINGS)
     except clickhouse.ClickHouseUnavailable:
         raise
     except Exception as exc:
         clickhouse.reset_clients()  # a broken connection must not be reused on the retry
         raise clickhouse.ClickHouseUnavailable(str(exc)[:500]) from exc
-    return len(todo)
 
 
-def insert_records(records: Iterable[dict], *, dedup_token: str | None = None) -> int:
-    """Insert normalized records (``rows.normalize`` output); returns how many were new."""
-    return write(new_only(plan(records)), dedup_token=dedup_token)
+def insert_records(records: Iterable[dict]) -> int:
+    """Insert normalized records (``rows.normalize`` output); returns how many were new.
+
+    Records are written in time order, ``BLOCK_ROWS`` at a time, so each block's lookup covers
+    a short stretch of time even for an import of years of history.
+    """
+    todo = sorted(records, key=lambda r: (r["created_at"], r["client_id"]))
+    total = 0
+    for i in range(0, len(todo), BLOCK_ROWS):
+        part = todo[i:i + BLOCK_ROWS]
+        total += insert_block(orjson.dumps(part), client_ids={r["client_id"] for r in part},
+                              event_types={r["event_type"] for r in part},
+                              spans=((r["created_at"], r["created_at"]) for r in part))
+    return total
 
 
-def insert_events(rows: Iterable[Sequence], *, dedup_token: str | None = None,
-                  block_size: int = 100_000) -> int:
+def insert_events(rows: Iterable[Sequence], *, block_size: int = BLOCK_ROWS) -> int:
     """Insert rows in COLUMNS order (``rows.to_row`` output), deduplicated by event_id."""
-    total = blocks = 0
+    total = 0
     batch: list[dict] = []
-
-    def flush() -> int:
-        token = f"{dedup_token}:{blocks}" if dedup_token else None
-        return insert_records(batch, dedup_token=token)
-
     for row in rows:
         rec = {}
         for c, v in zip(COLUMNS, row):
@@ -165,9 +157,8 @@ def insert_events(rows: Iterable[Sequence], *, dedup_token: str | None = None,
                 rec[c] = format_time(v) if isinstance(v, datetime) else v
         batch.append(rec)
         if len(batch) >= block_size:
-            total += flush()
-            blocks += 1
+            total += insert_records(batch)
             batch = []
     if batch:
-        total += flush()
+        total += insert_records(batch)
     return total
