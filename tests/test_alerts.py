@@ -32,12 +32,12 @@ COLUMNS = ["event_id", "client_id", "uuid", "event_type", "product_id", "categor
 
 def steady(client, event_type: int, per_bucket: int, *, at=AT, product_id=None, category_id=None, keyword=None,
            silent_from=None, through=None):
-    """``per_bucket`` events in every 5-minute bucket a scan at ``at`` reads (the last hour,
+    """``per_bucket`` events in every 5-minute bucket a scan at ``at`` reads (the last two hours,
     yesterday and a week ago around the same time), today's until ``through`` (default ``at``);
     none from ``silent_from`` on."""
     rows = []
     for lag in (timedelta(0), timedelta(days=1), timedelta(days=7)):
-        start = at - lag - timedelta(hours=2 if lag else 1, minutes=5)
+        start = at - lag - timedelta(hours=2, minutes=5)
         end = at - lag + timedelta(hours=2) if lag else (through or at)
         t = start
         while t < end:
@@ -103,6 +103,22 @@ def test_orders_stopping_while_views_go_on_is_a_drop_called_a_broken_checkout(sh
     assert shop_orders.observed == 0
     assert "결제" in shop_orders.explanation        # views go on: the checkout is suspect
     assert not any(a.metric == "views" for a in alerts_of(shop))
+
+
+def test_a_product_whose_views_double_for_an_hour_is_one_spike_alert(shop):
+    # x2 on a mid product (8 views per 5 minutes): no single bucket stands out, and after half
+    # an hour the doubled buckets are half of the last hour's baseline; the hour against the
+    # hour before it and yesterday's does stand out
+    shop_traffic(shop, through=AT)
+    for p in range(20, 30):          # the long tail of a catalogue: the metric's typical size
+        steady(shop, 82, 1, product_id=str(p), category_id="4")
+    steady(shop, 82, 8, product_id="5", category_id="3")
+    rows = [[uuid.uuid4(), shop.pk, uuid.uuid4(), 82, "5", "3", None, None, AT - timedelta(minutes=60) + timedelta(seconds=37 * i)]
+            for i in range(96)]                  # +8 a bucket over the last 12 buckets
+    clickhouse.insert("event", rows, COLUMNS)
+    services.scan_client(client=shop, at=AT)
+    assert [(a.entity_kind, a.entity_id, a.level) for a in alerts_of(shop, metric="views")
+            if a.entity_kind == "product"] == [("product", "5", "SPIKE")]
 
 
 @respx.mock

@@ -34,8 +34,8 @@ def detect_v3(frame: Frame, *, min_delta_abs: float = DEFAULT_MIN_DELTA_ABS,
               candidate_delta_abs: float = DEFAULT_CANDIDATE_DELTA_ABS) -> Signals:
     rec = frame.recent
     n = rec.shape[0]
-    cur = rec[:, 12]
-    short = np.median(rec[:, 1:13], axis=1)
+    cur = rec[:, -1]
+    short = np.median(rec[:, -12:], axis=1)
     s7 = frame.week.mean(axis=1) if frame.has_week else np.full(n, np.nan)
     s24 = frame.yesterday.mean(axis=1) if frame.has_yesterday else np.full(n, np.nan)
     base = np.where(np.isnan(s7), s24, s7)

@@ -3,7 +3,9 @@
 A scan at time ``at`` (aligned down to 5 minutes) looks at three bounded ranges, all on the
 event table's sort key (client_id, event_type, created_at):
 
-- recent:  the 13 buckets [at - 65 min, at): 12 for the short-term baseline + the current one
+- recent:  the 25 buckets [at - 125 min, at): the current one, the 12 before it for the
+  short-term baseline, and 12 more so that a window of up to an hour is judged against the hour
+  before it (detector._window) and a silence against the rate it had before it began
 - yesterday: the 48 buckets [at - 26 h, at - 22 h): same time yesterday, +-2 h
 - week:      the 48 buckets [at - 170 h, at - 166 h): same time a week ago, +-2 h
 
@@ -18,7 +20,7 @@ import numpy as np
 
 BUCKET = timedelta(minutes=5)
 BUCKET_S = 300
-RECENT = 13          # 12 short-term buckets + the current one
+RECENT = 25          # the current bucket + 12 short-term + 12 before a 60-minute window
 SEASONAL = 48        # 4 hours
 # index in a seasonal range of the bucket "same time" as the current one:
 # range starts 2 h (24 buckets) before the current bucket's start + 5 min
@@ -78,7 +80,7 @@ class Frame:
 
     at: datetime
     keys: list[Key]
-    recent: np.ndarray        # (E, 13)
+    recent: np.ndarray        # (E, RECENT); the detector indexes it from its end
     yesterday: np.ndarray     # (E, 48)
     week: np.ndarray          # (E, 48)
     has_yesterday: bool = True

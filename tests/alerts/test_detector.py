@@ -8,22 +8,23 @@ from alerts.detect import evaluation as ev
 from alerts.detect.baseline_v3 import detect_v3
 from alerts.detect.detector import CANDIDATE, DROP, SPIKE, advance, detect, poisson_tail
 from alerts.detect.explain import offline_explanation
-from alerts.detect.series import Frame, Key, align, frame_from_rows, ranges
+from alerts.detect.series import RECENT, Frame, Key, align, frame_from_rows, ranges
 
 AT = datetime(2025, 9, 30, 5, 0, tzinfo=timezone.utc)
 
 
-def frame(series: dict[Key, tuple[list, float]], seed: int = 1) -> Frame:
+def frame(series: dict[Key, tuple[list, float]], seed: int = 1, width: int = 13) -> Frame:
     """Poisson traffic at a steady rate for each key; ``series[key] = (last buckets, rate)``
-    puts the given counts at the end of the recent window."""
+    puts the given counts at the end of the recent window (``width`` buckets; the scan reads
+    RECENT, the short-term paths alone need 13)."""
     rng = np.random.default_rng(seed)
     keys = sorted(series)
     rec, yd, wk = [], [], []
     for k in keys:
         tail, rate = series[k]
-        r = rng.poisson(rate, 13).astype(float)
+        r = rng.poisson(rate, width).astype(float)
         if tail:
-            r[13 - len(tail):] = tail
+            r[width - len(tail):] = tail
         rec.append(r)
         yd.append(rng.poisson(rate, 48).astype(float))
         wk.append(rng.poisson(rate, 48).astype(float))
@@ -232,3 +233,54 @@ def test_only_material_events_are_labelled():
     assert not ev.material(6.0, 2.0, SPIKE, 3)
     # x8 on the same: material
     assert ev.material(6.0, 8.0, SPIKE, 3)
+
+
+# --- issue 8, recall: windows judged against the hour before them (the scan reads two hours) ---
+
+def test_a_mid_product_doubling_for_an_hour_is_a_spike_and_its_ordinary_noise_is_not():
+    rng = np.random.default_rng(5)
+    key = Key("product", "mid", "views")
+    for seed in range(10):
+        s = background()
+        s[key] = ([], 8.0)
+        f = frame(s, seed=seed, width=RECENT)
+        assert level_of(f, detect(f), "mid") is None, seed
+    # x2 for the last 12 buckets: each bucket is within 2.5 sd of 8, and after half an hour
+    # the last hour's median has moved halfway up; the hour against the hour before does not hide it
+    s = background()
+    s[key] = (list(rng.poisson(16.0, 12).astype(float)), 8.0)
+    f = frame(s, seed=1, width=RECENT)
+    assert level_of(f, detect(f), "mid") == SPIKE
+
+
+def test_a_surge_already_in_the_last_hour_still_counts_against_the_hour_before():
+    # cart adds usually ~1 per 5 minutes, x6 for the last 30 minutes: the surge's own buckets
+    # raise the last hour's level (what the short-term path compares with), not the hour before
+    s = background()
+    s[Key("product", "9", "cart_adds")] = ([6, 7, 5, 7, 6, 7], 1.0)
+    f = frame(s, seed=2, width=RECENT)
+    assert level_of(f, detect(f), "9") == SPIKE
+
+
+def test_one_visitors_burst_is_not_a_sustained_surge():
+    # a product seen twice per 5 minutes; one visitor views it 25 times in one bucket, 10 minutes
+    # ago: the windows that hold that bucket must not call it a surge once it is over
+    s = background()
+    s[Key("product", "burst", "views")] = ([25, 2, 1], 2.0)
+    f = frame(s, seed=4, width=RECENT)
+    assert level_of(f, detect(f), "burst") != SPIKE
+
+
+def test_a_keyword_nobody_searches_for_50_minutes_is_a_drop_and_its_quiet_spells_are_not():
+    # searched ~1.5 times per 5 minutes (visits of one or two searches): 10 empty buckets in a
+    # row are e^-12 in visits; its ordinary quiet spells of 2-4 buckets are no drop
+    key = Key("keyword", "가디건", "searches")
+    for seed in range(10):
+        s = background()
+        s[key] = ([], 1.5)
+        f = frame(s, seed=seed, width=RECENT)
+        assert level_of(f, detect(f), "가디건") is None, seed
+    s = background()
+    s[key] = ([0.0] * 10, 1.5)
+    f = frame(s, seed=1, width=RECENT)
+    assert level_of(f, detect(f), "가디건") == DROP
