@@ -84,6 +84,9 @@ def main() -> None:
     fill_s = time.perf_counter() - t0
 
     buffer = flusher.get_buffer()
+    import resource
+
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
@@ -95,15 +98,19 @@ def main() -> None:
     else:
         stats = flusher.drain(buffer, timeout=3600, max_events=args.batch, lanes=args.lanes)
     flush_s = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    # CPU of every thread of the process (ours and chDB's): what the work costs, whatever else
+    # runs on the machine; wall time / CPU is how much of the two cores it kept busy.
+    cpu_s = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     stored = clickhouse.query("SELECT count() FROM event", readonly=False).rows[0][0]
     assert stored == args.events == stats.inserted, (stored, stats)
     print(f"\nflusher, buffer={args.buffer}, lanes={args.lanes}, read batch {args.batch:,}: "
           f"{args.events:,} events in entries of {args.per_entry}, "
           f"{stats.batches} inserts; buffer filled in {fill_s:.1f}s; {os.cpu_count()} cores, "
           f"load avg {os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
-    print("| buffer | events | seconds | events/s into ClickHouse | rows in ClickHouse |")
-    print("|---|---|---|---|---|")
-    print(f"| {args.buffer} | {args.events:,} | {flush_s:.2f} | {args.events / flush_s:,.0f} | {stored:,} |")
+    print("| buffer | events | seconds | events/s into ClickHouse | CPU seconds (all threads) | rows in ClickHouse |")
+    print("|---|---|---|---|---|---|")
+    print(f"| {args.buffer} | {args.events:,} | {flush_s:.2f} | {args.events / flush_s:,.0f} | {cpu_s:.1f} | {stored:,} |")
     shutil.rmtree(tmp, ignore_errors=True)
 
 

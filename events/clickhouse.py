@@ -119,29 +119,31 @@ def _literal(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def insert_select(sql: str, block: bytes, *, structure: str, parameters: dict | None = None,
-                  settings_: dict | None = None) -> int:
+def insert_select(sql: str, block: bytes | Sequence[bytes | memoryview], *, structure: str,
+                  parameters: dict | None = None, settings_: dict | None = None) -> int:
     """Run an ``INSERT ... SELECT`` whose ``{block}`` is ``block``; return the rows written.
 
     ``block`` holds JSONEachRow rows (or one JSON array of them) with the column ``structure``
-    ("name Type, ..."). The engine parses it natively, so a caller can filter, deduplicate and
-    insert a batch without turning it into Python objects. Embedded, chDB reads the block from
-    a temporary file through file(); a server reads it as the request body through input().
-    Errors reach the caller as they are (a bad block is not a reason to retry).
+    ("name Type, ..."), as bytes or as pieces to concatenate (written out one by one, so a
+    large batch is not copied into one string first). The engine parses it natively, so a
+    caller can filter, deduplicate and insert a batch without turning it into Python objects.
+    Embedded, chDB reads the block from a temporary file through file(); a server reads it as
+    the request body through input(). Errors reach the caller as they are.
     """
+    pieces = [block] if isinstance(block, (bytes, bytearray, memoryview)) else block
     url = clickhouse_url()
     clause = ", ".join(f"{k} = {_literal(str(v))}" for k, v in (settings_ or {}).items())
     if not is_embedded(url):
         text = sql.replace("{block}", f"input({_literal(structure)})")
         text += (f" SETTINGS {clause}" if clause else "") + " FORMAT JSONEachRow"
-        summary = get_client().command(text, parameters=parameters, data=block)
+        summary = get_client().command(text, parameters=parameters, data=b"".join(pieces))
         return int(getattr(summary, "written_rows", 0) or 0)
     from clickhouse_connect.driver.binding import bind_query
 
     fd, path = tempfile.mkstemp(prefix="untitle-insert-", suffix=".json")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(block)
+            f.writelines(pieces)
         text = sql.replace("{block}", f"file({_literal(path)}, 'JSONEachRow', {_literal(structure)})")
         text += f" SETTINGS {clause}" if clause else ""
         bound, params = bind_query(text, parameters or {})

@@ -104,9 +104,11 @@ def minute_runs(spans: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(lo + ":00.000000", hi + ":59.999999") for lo, hi in runs]
 
 
-def insert_block(block: bytes, *, client_ids: Iterable[int], event_types: Iterable[int],
-                 spans: Iterable[tuple[str, str]]) -> int:
+def insert_block(block: bytes | Sequence[bytes | memoryview], *, client_ids: Iterable[int],
+                 event_types: Iterable[int], spans: Iterable[tuple[str, str]]) -> int:
     """Insert a JSON array (or JSONEachRow lines) of normalized records, each event_id once.
+
+    ``block`` is bytes or pieces that concatenate to them (clickhouse.insert_select).
 
     ``client_ids``, ``event_types`` and the created_at ``spans`` must cover the block's
     records: they bound the lookup of ids already stored. Returns the rows written.
