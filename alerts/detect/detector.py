@@ -82,7 +82,6 @@ SMALL_SPIKE_RATIO = 3.0   # and at least 3x the usual count (a shop cares about 
 SMALL_FLOOR = 0.2         # events per bucket: a series never seen is not "expected 0"
 ZERO_CLUMPS = 10.0   # a series that goes silent: expected/phi independent bursts, P(none) ~ e^-10
 PHI_MAX = 12.0
-POOL_BY_KIND = True
 RESOLVE_AFTER = 3    # quiet scans before an alert resolves (15 minutes)
 
 SPIKE, CANDIDATE, DROP = "SPIKE", "CANDIDATE", "DROP"
@@ -158,23 +157,12 @@ def detect(frame: Frame, *, frozen: dict[int, float] | None = None) -> Signals:
     var = (1.4826 * np.median(np.abs(diffs - np.median(diffs, axis=1)[:, None]), axis=1)) ** 2 / 2
     own = np.clip(var / mean, 1.0, PHI_MAX)
     metrics = np.array([k.metric for k in frame.keys])
-    kinds = np.array([k.kind for k in frame.keys])
     for metric in set(metrics.tolist()):
         rows = metrics == metric
         lv = level[rows]
         busy = mean[rows] >= 3
         pooled = float(np.median(own[rows][busy])) if busy.any() else 1.0
         phi[rows] = np.where(busy, own[rows], pooled)
-        if POOL_BY_KIND:
-            # A small series borrows the dispersion of busy series of its own kind: a category
-            # or the shop adds up many products, and one visit viewing (or adding) two of them
-            # is a clump there but two separate counts on the products, so a product's noise
-            # is not a category's. Only without busy series of its kind, the metric's.
-            for kind in set(k.kind for k, r in zip(frame.keys, rows) if r):
-                same = rows & (kinds == kind)
-                busy_k = same & (mean >= 3)
-                if busy_k.any():
-                    phi[same & ~busy_k] = float(np.median(own[busy_k]))
         order = lv.argsort().argsort()
         pct[rows] = (order + 1) / max(1, len(lv)) if len(lv) > 1 else 1.0
         min_delta[rows] = max(MIN_DELTA, float(np.median(lv)))
