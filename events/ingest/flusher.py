@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -151,28 +152,32 @@ class Flusher:
         return [self._pools[i].submit(_lane_job, part) for i, part in enumerate(parts) if part]
 
     def flush(self, *, rounds: int = 1) -> FlushStats:
-        """Read up to ``rounds`` times (each up to max_events) and insert everything read."""
+        """Read up to ``rounds`` times (each up to max_events) and insert everything read.
+
+        Up to two batches are in flight: batch N+1 is queued on the lanes before batch N is
+        awaited, so a lane that finished its share of N goes straight on with N+1 instead of
+        idling until the other lane is done. Each lane still runs its shops' inserts in order,
+        and batches are committed in order, each once every lane has it.
+        """
         stats = FlushStats()
-        inflight = None
+        inflight: deque = deque()
         try:
             for _ in range(rounds):
                 batches = self.buffer.read(self.max_events)  # overlaps the in-flight inserts
                 for batch in batches:
-                    if inflight is not None:
-                        self._finish(inflight, stats)
-                        inflight = None
                     stats.read += batch.count
-                    inflight = (self._submit(batch), batch)
+                    inflight.append((self._submit(batch), batch))
+                    if len(inflight) > 1:
+                        self._finish(inflight.popleft(), stats)
                 if not batches:
                     break
-            if inflight is not None:
-                self._finish(inflight, stats)
-                inflight = None
+            while inflight:
+                self._finish(inflight.popleft(), stats)
         except BaseException:
-            if inflight is not None:
-                for future in inflight[0]:
+            for futures, _batch in inflight:
+                for future in futures:
                     try:
-                        future.result()  # let them end before reading again; the batch was not committed
+                        future.result()  # let them end before reading again; nothing after the last commit counts
                     except BaseException:
                         pass
             self.buffer.rewind()
