@@ -10,6 +10,7 @@
 -- logins, sources) become dictionary codes. ZSTD(9) finds far more of the id repeats than
 -- level 3 (~2 bytes per event less, docs/benchmarks.md#storage) at an insert cost the flusher
 -- can afford.
+-- (Migration 0002 later kept the deep levels on uuid and session_id only: ZSTD(3) elsewhere.)
 --
 -- Deduplication: non_replicated_deduplication_window makes a retried INSERT carrying the same
 -- insert_deduplication_token a no-op (flusher crash/retry); client retries of an event_id are

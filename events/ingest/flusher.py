@@ -19,8 +19,6 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import orjson
-
 from events.clickhouse import ClickHouseUnavailable, reset_clients
 from events.ingest import store
 
@@ -89,7 +87,7 @@ def _readable(entries) -> list:
     good = []
     for entry in entries:
         try:
-            records = orjson.loads(entry.data)
+            records = entry.records()
             if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
                 raise ValueError("not an array of objects")
         except ValueError:
