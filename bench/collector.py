@@ -68,6 +68,8 @@ def main() -> None:
     ap.add_argument("--kinds", default="single,batch50,session")
     ap.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2"))
     args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("bench/collector.py: wrk is not installed (Debian: apt-get install wrk)")
 
     tmp = Path(tempfile.mkdtemp(prefix="untitle-bench-collector-"))
     env = {
