@@ -78,8 +78,12 @@ LONG_DROP_MIN_EXPECTED = 12.0
 Z_DROP_SEASON = 3.0       # the short-term drop, against the usual level at this time
 Z_ONE_BUCKET = 2.0        # extra z a one-bucket spike needs (else it is a candidate)
 SMALL_SPIKE_P = 1e-7      # per test: ~1000 series x 3 scales x 288 scans a day
+SMALL_SCALES = (1, 2, 3, 4, 5, 6, 8, 10, 12)
 SMALL_SPIKE_RATIO = 3.0   # and at least 3x the usual count (a shop cares about x3, not +20 %)
 SMALL_FLOOR = 0.2         # events per bucket: a series never seen is not "expected 0"
+OUTAGE_SHARE = 0.2          # a day under a fifth of another had its own outage then
+SILENCE_P = math.exp(-10.0)   # pooled: as unlikely as no visit where 10 were expected
+SILENCE_EACH = 1e-3          # and each reference on its own (days differ by more than chance)
 ZERO_CLUMPS = 10.0   # a series that goes silent: expected/phi independent bursts, P(none) ~ e^-10
 PHI_MAX = 12.0
 RESOLVE_AFTER = 3    # quiet scans before an alert resolves (15 minutes)
@@ -139,33 +143,7 @@ def detect(frame: Frame, *, frozen: dict[int, float] | None = None) -> Signals:
         for i, e in frozen.items():
             expected[i] = e
 
-    # Over-dispersion: visits come in bursts (one visit views several products), so counts vary
-    # more than Poisson. Learned per series from the 8 seasonal hours (robust: MAD of the
-    # bucket-to-bucket differences, which a trend does not inflate), pooled per metric for the
-    # small series whose own estimate is noise.
-    phi = np.ones(n)
-    pct = np.ones(n)
-    min_delta = np.full(n, MIN_DELTA)
-    hist = [m for m, ok in ((frame.yesterday, frame.has_yesterday), (frame.week, frame.has_week)) if ok]
-    if hist:
-        h = np.hstack(hist)
-        diffs = np.hstack([np.diff(m, axis=1) for m in hist] + [np.diff(past, axis=1)])
-        mean = np.maximum(h.mean(axis=1), 1e-9)
-    else:
-        diffs = np.diff(past, axis=1)
-        mean = np.maximum(past.mean(axis=1), 1e-9)
-    var = (1.4826 * np.median(np.abs(diffs - np.median(diffs, axis=1)[:, None]), axis=1)) ** 2 / 2
-    own = np.clip(var / mean, 1.0, PHI_MAX)
-    metrics = np.array([k.metric for k in frame.keys])
-    for metric in set(metrics.tolist()):
-        rows = metrics == metric
-        lv = level[rows]
-        busy = mean[rows] >= 3
-        pooled = float(np.median(own[rows][busy])) if busy.any() else 1.0
-        phi[rows] = np.where(busy, own[rows], pooled)
-        order = lv.argsort().argsort()
-        pct[rows] = (order + 1) / max(1, len(lv)) if len(lv) > 1 else 1.0
-        min_delta[rows] = max(MIN_DELTA, float(np.median(lv)))
+    phi, pct, min_delta = dispersion(frame, past, level)
     z_hi = Z_HI + Z_SMALL * (1 - pct)
     z_lo = z_hi - Z_LO_GAP
 
@@ -178,32 +156,7 @@ def detect(frame: Frame, *, frozen: dict[int, float] | None = None) -> Signals:
     if frozen:
         for i, e in frozen.items():
             spike_expected[i] = e
-    # How long the series has been silent: trailing empty buckets, up to an hour, as far back as
-    # the recent range leaves the hour before the silence to measure the rate it had (a 13-bucket
-    # range, the short-term paths' own, measures it on what is left).
-    width = full.shape[1]
-    longest = max(width - 1 - PRE, min(12, width - 1))
-    silent = np.zeros(n, int)
-    for j in range(width - 1, width - 1 - longest, -1):
-        still = silent == (width - 1 - j)
-        silent = np.where(still & (full[:, j] == 0), silent + 1, silent)
-    # orders stopping altogether (a broken checkout) is news long before a z-score says so:
-    # bursts of order lines arrive as a Poisson process of ``e / phi`` clumps, P(none) = e^-clumps.
-    # The seasonal level must agree (a quiet night is not an outage).
-    # The rate it had in the hour before going silent (the silence itself drags the last hour's
-    # level down), capped by the usual rate at this time of day over the silent span.
-    cols = np.arange(width)[None, :]
-    stop = width - silent
-    in_before = (cols < stop[:, None]) & (cols >= (stop - PRE)[:, None])
-    before = np.where(in_before, full, 0).sum(axis=1) / np.maximum(1, in_before.sum(axis=1))
-    seasonal_rate = _span_rate(frame, silent)
-    usual = np.where(np.isnan(seasonal_rate), before, np.minimum(before, np.nan_to_num(seasonal_rate)))
-    if frozen:
-        for i, e in frozen.items():
-            usual[i] = e
-    # Every metric: views and searches arrive in visits of several (a product page viewed five
-    # times in a row), which ``phi`` counts; in visits a silence is as telling as for orders.
-    drop = (silent >= 3) & (silent * usual / phi >= ZERO_CLUMPS)
+    drop = _silence(frame, phi, frozen)
     is_frozen = np.zeros(n, bool)
     if frozen:
         is_frozen[list(frozen)] = True
@@ -248,18 +201,106 @@ def detect(frame: Frame, *, frozen: dict[int, float] | None = None) -> Signals:
     return Signals(levels, cur, expected, best_z, short, y_report, w_report)
 
 
-def _span_rate(frame: Frame, span: np.ndarray) -> np.ndarray:
-    """Mean count per bucket yesterday and a week ago over each series' last ``span`` buckets
-    (at least 5) up to 2 buckets past the same time; nan without history."""
-    days = [m for m, ok in ((frame.yesterday, frame.has_yesterday), (frame.week, frame.has_week)) if ok]
-    n = frame.recent.shape[0]
-    if not days:
-        return np.full(n, np.nan)
-    both = np.mean(days, axis=0)
-    cols = np.arange(both.shape[1])[None, :]
+
+def _silence(frame: Frame, phi: np.ndarray, frozen: dict[int, float] | None) -> np.ndarray:
+    """Series gone silent: orders stopping altogether (a broken checkout), a product nobody
+    views any more, a keyword nobody searches for.
+
+    A silence is news long before a z-score says so. Its length is the run of trailing empty
+    buckets (up to ``width - 1 - PRE``: the hour before it must be in the range, the rate it had
+    is measured there, since the silence itself drags the last hour down). Counts arrive as
+    ``count / phi`` independent visits (a product page viewed five times in a row is one), so
+    under "nothing changed" the silence's share of the visits in it and in its references is
+    binomial: with ``Y`` visits in ``m`` reference buckets, P(all of them outside an ``L``-bucket
+    silence) = (m / (m + L)) ** Y. The references are the hour before and the same span
+    yesterday and a week ago (a day with its own outage then, a fifth of the other, left out);
+    pooled they must make the silence unlikely (``SILENCE_P``), and each on its own must agree
+    (``SILENCE_EACH``): after a busy evening, a quiet night is no outage.
+    """
+    full = frame.recent
+    n, width = full.shape
+    longest = max(width - 1 - PRE, min(12, width - 1))
+    silent = np.zeros(n, int)
+    for j in range(width - 1, width - 1 - longest, -1):
+        still = silent == (width - 1 - j)
+        silent = np.where(still & (full[:, j] == 0), silent + 1, silent)
+    if n == 0:
+        return np.zeros(0, bool)
+    cols = np.arange(width)[None, :]
+    stop = width - silent
+    in_before = (cols < stop[:, None]) & (cols >= (stop - PRE)[:, None])
+    refs = [(np.where(in_before, full, 0).sum(axis=1), in_before.sum(axis=1).astype(float))]
+    days = [_span_count(frame, silent, day) for day in ("yesterday", "week")]
+    days = [d for d in days if d is not None]
+    if len(days) == 2:
+        (y, my), (w, mw) = days
+        y_off = y / my < OUTAGE_SHARE * (w / mw)
+        w_off = w / mw < OUTAGE_SHARE * (y / my)
+        refs.append((np.where(y_off, 0, y), np.where(y_off, 0, my)))
+        refs.append((np.where(w_off, 0, w), np.where(w_off, 0, mw)))
+    else:
+        refs += days
+    length = silent.astype(float)
+    ok = np.ones(n, bool)
+    for count, m in refs:
+        visits = count / phi
+        lp = visits * np.log(np.maximum(m, 1e-9) / np.maximum(m + length, 1e-9))
+        ok &= (m == 0) | (lp <= np.log(SILENCE_EACH))
+    pooled_y = sum(c for c, _m in refs) / phi
+    pooled_m = sum(m for _c, m in refs)
+    log_p = pooled_y * np.log(np.maximum(pooled_m, 1e-9) / np.maximum(pooled_m + length, 1e-9))
+    out = (silent >= 3) & ok & (log_p <= np.log(SILENCE_P))
+    if frozen:
+        # an open alert keeps the rate it had when it opened
+        for i, e in frozen.items():
+            out[i] = silent[i] >= 3 and silent[i] * e / phi[i] >= ZERO_CLUMPS
+    return out
+
+
+def dispersion(frame: Frame, past: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per series: over-dispersion ``phi``, volume percentile among its metric's series, and the
+    minimum absolute change per bucket that metric's alerts need."""
+    n = past.shape[0]
+    # Over-dispersion: visits come in bursts (one visit views several products), so counts vary
+    # more than Poisson. Learned per series from the 8 seasonal hours (robust: MAD of the
+    # bucket-to-bucket differences, which a trend does not inflate), pooled per metric for the
+    # small series whose own estimate is noise.
+    phi = np.ones(n)
+    pct = np.ones(n)
+    min_delta = np.full(n, MIN_DELTA)
+    hist = [m for m, ok in ((frame.yesterday, frame.has_yesterday), (frame.week, frame.has_week)) if ok]
+    if hist:
+        h = np.hstack(hist)
+        diffs = np.hstack([np.diff(m, axis=1) for m in hist] + [np.diff(past, axis=1)])
+        mean = np.maximum(h.mean(axis=1), 1e-9)
+    else:
+        diffs = np.diff(past, axis=1)
+        mean = np.maximum(past.mean(axis=1), 1e-9)
+    var = (1.4826 * np.median(np.abs(diffs - np.median(diffs, axis=1)[:, None]), axis=1)) ** 2 / 2
+    own = np.clip(var / mean, 1.0, PHI_MAX)
+    metrics = np.array([k.metric for k in frame.keys])
+    for metric in set(metrics.tolist()):
+        rows = metrics == metric
+        lv = level[rows]
+        busy = mean[rows] >= 3
+        pooled = float(np.median(own[rows][busy])) if busy.any() else 1.0
+        phi[rows] = np.where(busy, own[rows], pooled)
+        order = lv.argsort().argsort()
+        pct[rows] = (order + 1) / max(1, len(lv)) if len(lv) > 1 else 1.0
+        min_delta[rows] = max(MIN_DELTA, float(np.median(lv)))
+    return phi, pct, min_delta
+
+
+def _span_count(frame: Frame, span: np.ndarray, day: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Count on ``day`` (yesterday or a week ago) over each series' last ``span`` buckets (at
+    least 3) up to 2 buckets past the same time, and the number of buckets; None without that day."""
+    if not getattr(frame, f"has_{day}"):
+        return None
+    m = getattr(frame, day)
+    cols = np.arange(m.shape[1])[None, :]
     lo = np.maximum(0, SAME + 1 - np.maximum(span, 3))[:, None]
     sel = (cols >= lo) & (cols < SAME + 3)
-    return np.where(sel, both, 0).sum(axis=1) / sel.sum(axis=1)
+    return np.where(sel, m, 0).sum(axis=1), sel.sum(axis=1).astype(float)
 
 
 def poisson_tail(mean: float, k: float, *, upper: bool) -> float:
@@ -297,14 +338,19 @@ def _small_spike(frame: Frame, rec: np.ndarray, phi: np.ndarray, level: np.ndarr
     if not days:
         return out
     usual = np.mean(np.vstack([m[:, SAME - 12:SAME + 14].mean(axis=1) for m in days]), axis=0)
-    base = np.maximum(usual, np.median(rec[:, :12], axis=1))
-    if frozen:
-        for i, v in frozen.items():
-            base[i] = v
+    full = frame.recent
+    width = full.shape[1]
     small = level < SMALL_LEVEL
     cur = rec[:, 12]
-    for k in SCALES:
-        obs = rec[:, 13 - k:].sum(axis=1)
+    for k in SMALL_SCALES:
+        # the hour before the window, not the last hour: a surge's own first buckets must not
+        # raise the bar it is judged by
+        lo = max(0, width - k - PRE)
+        base = np.maximum(usual, np.median(full[:, lo:max(lo + 1, width - k)], axis=1))
+        if frozen:
+            for i, v in frozen.items():
+                base[i] = v
+        obs = full[:, width - k:].sum(axis=1)
         e = np.maximum(base, SMALL_FLOOR) * k
         ask = small & ~out & ((obs - e) / k >= min_delta) & (cur > base) & (obs >= SMALL_SPIKE_RATIO * e)
         for i in np.flatnonzero(ask):
@@ -349,10 +395,14 @@ def _window(frame: Frame, phi: np.ndarray, min_delta: np.ndarray,
         e_short = pre_level * trend * h
         # A surge must stand out from the hour before and from the lower of yesterday's and last
         # week's count (after an outage the return to normal is no surge); a drop from the hour
-        # before and from their mean (after a busy hour the usual trickle is no drop; one day's
-        # own outage at this time halves the mean but does not hide a real one).
-        e_up = np.maximum(e_short, s_win.min(axis=0))
-        e_down = np.minimum(e_short, s_win.mean(axis=0))
+        # before and from both days too (after a surge, or where yesterday had a campaign at this
+        # hour, the usual level is no drop), except a day with its own outage at this time.
+        # For a surge the three references are pooled (the hour before carried forward by the
+        # trend, and the same window on each day): a count over PRE + h * days buckets is a far
+        # steadier baseline than the hour before alone, so a x2 over an hour stands out.
+        pooled = (pre.sum(axis=1) * trend + s_win.sum(axis=0)) / (PRE + h * len(days)) * h
+        e_up = np.maximum(pooled, s_win.min(axis=0))
+        e_down = np.minimum(e_short, _drop_reference(s_win))
         if frozen:
             for i, v in frozen.items():
                 e_up[i] = e_down[i] = v * h
@@ -370,10 +420,11 @@ def _window(frame: Frame, phi: np.ndarray, min_delta: np.ndarray,
         # visitor browsing twenty products at night is one bucket, not a surge).
         kept = obs - full[:, width - h:].max(axis=1)
         e_kept = e_up * (h - 1) / h
+        spread_up = phi * (1.0 + h / (PRE + h * len(days)))
         ask = ((kept - e_kept) / (h - 1) >= min_delta) & (kept >= WINDOW_RATIO * e_kept) & (cur > e_up / h) \
-            & ((kept - e_kept) / np.sqrt(spread * e_kept + (REL_NOISE * e_kept) ** 2 + 1.0) >= Z_WINDOW) & ~up
+            & ((kept - e_kept) / np.sqrt(spread_up * e_kept + (REL_NOISE * e_kept) ** 2 + 1.0) >= Z_WINDOW) & ~up
         for i in np.flatnonzero(ask):
-            if poisson_tail(e_kept[i] / spread[i], kept[i] / spread[i], upper=True) < WINDOW_P:
+            if poisson_tail(e_kept[i] / spread_up[i], kept[i] / spread_up[i], upper=True) < WINDOW_P:
                 up[i] = True
         ask = (e_down >= LONG_DROP_MIN_EXPECTED) & (obs <= DROP_RATIO * e_down) \
             & (cur <= DROP_RATIO * e_down / h) & (z(e_down) <= -Z_WINDOW) & ~down
@@ -381,6 +432,14 @@ def _window(frame: Frame, phi: np.ndarray, min_delta: np.ndarray,
             if poisson_tail(e_down[i] / spread[i], obs[i] / spread[i], upper=False) < WINDOW_P:
                 down[i] = True
     return up, down
+
+
+def _drop_reference(days: np.ndarray) -> np.ndarray:
+    """The usual count a drop is judged against, from the same window on each day of history
+    (rows): the lowest, leaving out a day with its own outage (under a fifth of the highest)."""
+    top = days.max(axis=0)
+    kept = np.where(days >= OUTAGE_SHARE * top, days, np.inf)
+    return kept.min(axis=0)
 
 
 def _long_drop(frame: Frame, rec: np.ndarray, phi: np.ndarray, expected: np.ndarray,

@@ -20,7 +20,7 @@ import numpy as np
 
 BUCKET = timedelta(minutes=5)
 BUCKET_S = 300
-RECENT = 25          # the current bucket + 12 short-term + 12 before a 60-minute window
+RECENT = 37          # the current bucket + 12 short-term + 24 before: windows and silences of up to 2 hours
 SEASONAL = 48        # 4 hours
 # index in a seasonal range of the bucket "same time" as the current one:
 # range starts 2 h (24 buckets) before the current bucket's start + 5 min
