@@ -12,8 +12,8 @@ from .detect.series import Frame, frame_from_rows, ranges
 from .models import Alert, AlertMute, Notification, NotificationSettings
 
 # One query per scan for all series of a client (issue 8 §1). The three ranges are bounded
-# (25 + 48 + 48 five-minute buckets) and filter on the sort key's client_id and created_at, so
-# a scan reads ~10 hours of one shop whatever its history. GROUPING SETS gives the shop-wide
+# (37 + 48 + 48 five-minute buckets) and filter on the sort key's client_id and created_at, so
+# a scan reads ~11 hours of one shop whatever its history. GROUPING SETS gives the shop-wide
 # distinct visitors per bucket and the per-product / per-keyword counts in the same pass.
 SERIES_SQL = """
 SELECT

@@ -35,14 +35,18 @@ Paths judged on other terms (issue 8: what the short-term z-scores missed):
   a week ago (a -70 % drop on a bursty product is lost in one bucket's noise, and after 20
   minutes it has already dragged the last hour's median down);
 - ``_small_spike``: series below ``SMALL_LEVEL`` a bucket judged by a Poisson tail probability
-  (in visits, count / phi) against the usual level at this time, not by a z-score;
-- ``_window``: the last 15, 30 and 60 minutes against the hour *before* them (the scan reads two
-  hours) and the same window yesterday and a week ago, up and down: a surge or drop that has
-  lasted a while is no longer part of its own baseline, and a x2 over an hour stands out where
-  no single bucket does;
-- silences on every metric (trailing empty buckets up to an hour, against the rate of the hour
-  before the silence and the usual rate over it), in visits: a keyword nobody searches for 50
-  minutes is as telling as orders stopping.
+  (in visits, count / phi) over windows of 1-12 buckets against the usual level at this time
+  and the hour before the window, not by a z-score;
+- ``_window``: the last 15, 30 and 60 minutes against the hour *before* them and the same window
+  yesterday and a week ago, up and down: a surge or drop that has lasted a while is no longer
+  part of its own baseline, and a x2 over an hour stands out where no single bucket does (for
+  surges the three references are pooled into one steadier baseline);
+- ``_silence``: trailing empty buckets on every metric, up to two hours (the scan reads three),
+  judged in visits by the silence's binomial share against the hour before it and the same span
+  yesterday and a week ago (pooled, and each must agree): a keyword nobody searches for 50
+  minutes is as telling as orders stopping;
+- ``_funnel_silence``: shop-wide cart adds and orders stopping, against what the shop's views
+  during the silence usually turn into (a broken checkout while views go on).
 """
 from __future__ import annotations
 
@@ -84,6 +88,8 @@ SMALL_FLOOR = 0.2         # events per bucket: a series never seen is not "expec
 OUTAGE_SHARE = 0.2          # a day under a fifth of another had its own outage then
 SILENCE_P = math.exp(-10.0)   # pooled: as unlikely as no visit where 10 were expected
 SILENCE_EACH = 1e-3          # and each reference on its own (days differ by more than chance)
+FUNNEL_METRICS = ("cart_adds", "orders")   # shop-wide, judged against the shop's views
+FUNNEL_ALIVE = 1e-2   # the hour before only has to show the series was alive (the funnel is the reference)
 ZERO_CLUMPS = 10.0   # a series that goes silent: expected/phi independent bursts, P(none) ~ e^-10
 PHI_MAX = 12.0
 RESOLVE_AFTER = 3    # quiet scans before an alert resolves (15 minutes)
@@ -250,10 +256,44 @@ def _silence(frame: Frame, phi: np.ndarray, frozen: dict[int, float] | None) -> 
     pooled_m = sum(m for _c, m in refs)
     log_p = pooled_y * np.log(np.maximum(pooled_m, 1e-9) / np.maximum(pooled_m + length, 1e-9))
     out = (silent >= 3) & ok & (log_p <= np.log(SILENCE_P))
+    out |= _funnel_silence(frame, silent, refs[0], phi)
     if frozen:
         # an open alert keeps the rate it had when it opened
         for i, e in frozen.items():
             out[i] = silent[i] >= 3 and silent[i] * e / phi[i] >= ZERO_CLUMPS
+    return out
+
+
+def _funnel_silence(frame: Frame, silent: np.ndarray, before: tuple[np.ndarray, np.ndarray],
+                    phi: np.ndarray) -> np.ndarray:
+    """Shop-wide cart adds or orders stopping while product views go on (a broken cart or
+    checkout), judged by the funnel: what the shop's views during the silence would usually
+    have turned into.
+
+    The share of views that become cart adds / orders, read over the 8 seasonal hours, is
+    steady (hundreds of orders), and the views during the silence are counted now, so the
+    expected count is known far better than from the hour before alone and the time of day
+    (fewer views at night) is in it. No visit in ``ZERO_CLUMPS`` expected ones is e^-10; the
+    hour before the silence must show the series was alive then (``FUNNEL_ALIVE``).
+    """
+    out = np.zeros(len(frame.keys), bool)
+    index = frame.index()
+    views = index.get(Key("shop", "", "views"))
+    days = [m for m, ok in ((frame.yesterday, frame.has_yesterday), (frame.week, frame.has_week)) if ok]
+    if views is None or not days:
+        return out
+    full = frame.recent
+    width = full.shape[1]
+    seen = sum(float(m[views].sum()) for m in days)
+    for metric in FUNNEL_METRICS:
+        i = index.get(Key("shop", "", metric))
+        if i is None or silent[i] < 3 or seen <= 0:
+            continue
+        share = sum(float(m[i].sum()) for m in days) / seen
+        expected = share * float(full[views, width - silent[i]:].sum())
+        count, m = before[0][i], before[1][i]
+        each = (count / phi[i]) * math.log(max(m, 1e-9) / max(m + silent[i], 1e-9))
+        out[i] = expected / phi[i] >= ZERO_CLUMPS and each <= math.log(FUNNEL_ALIVE)
     return out
 
 

@@ -3,9 +3,10 @@
 A scan at time ``at`` (aligned down to 5 minutes) looks at three bounded ranges, all on the
 event table's sort key (client_id, event_type, created_at):
 
-- recent:  the 25 buckets [at - 125 min, at): the current one, the 12 before it for the
-  short-term baseline, and 12 more so that a window of up to an hour is judged against the hour
-  before it (detector._window) and a silence against the rate it had before it began
+- recent:  the 37 buckets [at - 185 min, at): the current one, the 12 before it for the
+  short-term baseline, and 24 more so that a window of up to an hour is judged against the hour
+  before it (detector._window) and a silence of up to two hours against the rate it had before
+  it began (detector._silence)
 - yesterday: the 48 buckets [at - 26 h, at - 22 h): same time yesterday, +-2 h
 - week:      the 48 buckets [at - 170 h, at - 166 h): same time a week ago, +-2 h
 

@@ -284,3 +284,36 @@ def test_a_keyword_nobody_searches_for_50_minutes_is_a_drop_and_its_quiet_spells
     s[key] = ([0.0] * 10, 1.5)
     f = frame(s, seed=1, width=RECENT)
     assert level_of(f, detect(f), "가디건") == DROP
+
+
+def test_orders_stopping_while_views_go_on_is_a_drop_judged_by_the_funnel():
+    # ~1.2 orders per 5 minutes on 300 views: 45 minutes without one is 10.8 orders the views
+    # would usually have made (e^-10.8). The hour before and the same span on the two days are
+    # too few orders to say so with their own uncertainty; the funnel (8 hours of orders / views)
+    # knows the expected count far better.
+    orders, views = Key("shop", "", "orders"), Key("shop", "", "views")
+    found = 0
+    for seed in range(5):
+        f = frame({orders: ([0.0] * 9, 1.2), views: ([], 300.0)}, seed=seed, width=RECENT)
+        found += detect(f).level[f.keys.index(orders)] == DROP
+    assert found == 5
+    # at night the shop sees a tenth of the views and orders with them: 45 minutes without an
+    # order is ordinary then, whatever the day's usual rate
+    for seed in range(5):
+        f = frame({orders: ([0.0] * 9, 0.12), views: ([], 30.0)}, seed=seed, width=RECENT)
+        assert detect(f).level[f.keys.index(orders)] != DROP, seed
+
+
+def test_a_product_nobody_views_for_100_minutes_is_a_drop_and_a_rare_ones_silence_is_not():
+    # ~1.5 views per 5 minutes, silent for 100 minutes (longer than the short-term hour): 30
+    # views expected, against references (the hour before, the same span on two days) that are
+    # themselves ~80 views. A product seen every quarter of an hour is often silent that long.
+    key = Key("product", "quiet", "views")
+    for seed in range(5):
+        s = background()
+        s[key] = ([0.0] * 20, 1.5)
+        f = frame(s, seed=seed, width=RECENT)
+        assert level_of(f, detect(f), "quiet") == DROP, seed
+        s[key] = ([0.0] * 20, 0.3)
+        f = frame(s, seed=seed, width=RECENT)
+        assert level_of(f, detect(f), "quiet") != DROP, seed
