@@ -238,14 +238,10 @@ def _silence(frame: Frame, phi: np.ndarray, frozen: dict[int, float] | None) -> 
     refs = [(np.where(in_before, full, 0).sum(axis=1), in_before.sum(axis=1).astype(float))]
     days = [_span_count(frame, silent, day) for day in ("yesterday", "week")]
     days = [d for d in days if d is not None]
-    if len(days) == 2:
-        (y, my), (w, mw) = days
-        y_off = y / my < OUTAGE_SHARE * (w / mw)
-        w_off = w / mw < OUTAGE_SHARE * (y / my)
-        refs.append((np.where(y_off, 0, y), np.where(y_off, 0, my)))
-        refs.append((np.where(w_off, 0, w), np.where(w_off, 0, mw)))
-    else:
-        refs += days
+    b_count, b_m = refs[0]
+    usual = _usual_days([c / m for c, m in days], b_count / np.maximum(b_m, 1.0))
+    for (count, m), ok in zip(days, usual):
+        refs.append((np.where(ok, count, 0.0), np.where(ok, m, 0.0)))
     length = silent.astype(float)
     ok = np.ones(n, bool)
     for count, m in refs:
@@ -442,7 +438,7 @@ def _window(frame: Frame, phi: np.ndarray, min_delta: np.ndarray,
         # steadier baseline than the hour before alone, so a x2 over an hour stands out.
         pooled = (pre.sum(axis=1) * trend + s_win.sum(axis=0)) / (PRE + h * len(days)) * h
         e_up = np.maximum(pooled, s_win.min(axis=0))
-        e_down = np.minimum(e_short, _drop_reference(s_win))
+        e_down = np.minimum(e_short, _drop_reference(s_win, e_short))
         if frozen:
             for i, v in frozen.items():
                 e_up[i] = e_down[i] = v * h
@@ -474,12 +470,24 @@ def _window(frame: Frame, phi: np.ndarray, min_delta: np.ndarray,
     return up, down
 
 
-def _drop_reference(days: np.ndarray) -> np.ndarray:
+def _usual_days(day_rates: list[np.ndarray], before_rate: np.ndarray) -> list[np.ndarray]:
+    """Per day of history (yesterday, a week ago): whether that day was usual over the span,
+    i.e. not under a fifth (``OUTAGE_SHARE``) of the median of the hour before and the days. A
+    median of three, so that a surge on one day does not make the other look like an outage."""
+    if len(day_rates) < 2:
+        return [np.ones_like(r, dtype=bool) for r in day_rates]
+    mid = np.median(np.vstack([before_rate, *day_rates]), axis=0)
+    return [r >= OUTAGE_SHARE * mid for r in day_rates]
+
+
+def _drop_reference(days: np.ndarray, before: np.ndarray) -> np.ndarray:
     """The usual count a drop is judged against, from the same window on each day of history
-    (rows): the lowest, leaving out a day with its own outage (under a fifth of the highest)."""
-    top = days.max(axis=0)
-    kept = np.where(days >= OUTAGE_SHARE * top, days, np.inf)
-    return kept.min(axis=0)
+    (rows) and ``before`` (the hour before, scaled to the window): the lowest of the days,
+    leaving out a day with its own outage then (``_usual_days``)."""
+    usual = _usual_days(list(days), before)
+    kept = np.vstack([np.where(ok, row, np.inf) for row, ok in zip(days, usual)]).min(axis=0)
+    # both days far below the hour before (the evening ramp down): they are the usual level
+    return np.where(np.isinf(kept), days.min(axis=0), kept)
 
 
 def _long_drop(frame: Frame, rec: np.ndarray, phi: np.ndarray, expected: np.ndarray,
