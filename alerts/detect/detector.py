@@ -85,7 +85,7 @@ SMALL_SPIKE_P = 1e-7      # per test: ~1000 series x 3 scales x 288 scans a day
 SMALL_SCALES = (1, 2, 3, 4, 5, 6, 8, 10, 12)
 SMALL_SPIKE_RATIO = 3.0   # and at least 3x the usual count (a shop cares about x3, not +20 %)
 SMALL_FLOOR = 0.2         # events per bucket: a series never seen is not "expected 0"
-OUTAGE_SHARE = 0.2          # a day under a fifth of another had its own outage then
+OUTAGE_SHARE = 0.2          # a day under a fifth of the usual level had its own outage then
 SILENCE_P = math.exp(-10.0)   # pooled: as unlikely as no visit where 10 were expected
 SILENCE_EACH = 1e-3          # and each reference on its own (days differ by more than chance)
 FUNNEL_METRICS = ("cart_adds", "orders")   # shop-wide, judged against the shop's views
@@ -219,7 +219,7 @@ def _silence(frame: Frame, phi: np.ndarray, frozen: dict[int, float] | None) -> 
     under "nothing changed" the silence's share of the visits in it and in its references is
     binomial: with ``Y`` visits in ``m`` reference buckets, P(all of them outside an ``L``-bucket
     silence) = (m / (m + L)) ** Y. The references are the hour before and the same span
-    yesterday and a week ago (a day with its own outage then, a fifth of the other, left out);
+    yesterday and a week ago (a day with its own outage then left out, ``_usual_days``);
     pooled they must make the silence unlikely (``SILENCE_P``), and each on its own must agree
     (``SILENCE_EACH``): after a busy evening, a quiet night is no outage.
     """
