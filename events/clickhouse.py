@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
@@ -140,7 +141,7 @@ def insert_select(sql: str, block: bytes | Sequence[bytes | memoryview], *, stru
         return int(getattr(summary, "written_rows", 0) or 0)
     from clickhouse_connect.driver.binding import bind_query
 
-    fd, path = tempfile.mkstemp(prefix="untitle-insert-", suffix=".json")
+    fd, path = tempfile.mkstemp(prefix="untitle-insert-", suffix=".json", dir=_insert_dir())
     try:
         with os.fdopen(fd, "wb") as f:
             f.writelines(pieces)
@@ -152,6 +153,29 @@ def insert_select(sql: str, block: bytes | Sequence[bytes | memoryview], *, stru
         return int(result.rows_written())
     finally:
         os.unlink(path)
+
+
+# A block waits in a file only while its INSERT runs; one left behind belongs to a process that
+# died mid-insert (the batch itself is still in the buffer and is inserted again). Blocks are up
+# to tens of MB, so a crash loop would fill the disk: the first insert of a process removes
+# leftovers older than this.
+STALE_INSERT_SECONDS = 3600
+_swept: set[str] = set()
+
+
+def _insert_dir() -> str:
+    path = os.path.join(str(settings.VAR_DIR), "inserts")
+    if path not in _swept:
+        os.makedirs(path, exist_ok=True)
+        cutoff = time.time() - STALE_INSERT_SECONDS
+        for entry in os.scandir(path):
+            try:
+                if entry.name.startswith("untitle-insert-") and entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+            except OSError:
+                pass   # gone already, or not ours to remove: not worth failing an insert for
+        _swept.add(path)
+    return path
 
 
 def query(sql: str, parameters: dict | None = None, *, settings_: dict | None = None,

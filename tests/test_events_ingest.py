@@ -170,6 +170,29 @@ def test_a_batch_retried_after_a_partial_insert_is_completed_not_doubled(shop):
     assert counts == (30, 30)
 
 
+def test_a_process_that_died_mid_insert_leaves_no_block_file_behind_for_long(shop, settings):
+    # A block waits in a file under VAR_DIR/inserts while its INSERT runs; a process killed
+    # then leaves it behind (its events are still buffered and inserted again). The next
+    # process's first insert removes such leftovers; a file of an insert running now (fresh)
+    # is left alone, and an insert's own file is gone once it returns.
+    import os
+    import time
+
+    from events.ingest import store
+
+    inserts = settings.VAR_DIR / "inserts"
+    inserts.mkdir(exist_ok=True)
+    stale, fresh = inserts / "untitle-insert-dead.json", inserts / "untitle-insert-running.json"
+    for path in (stale, fresh):
+        path.write_bytes(b"[]" * 1000)
+    two_hours_ago = time.time() - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    clickhouse._swept.discard(str(inserts))   # as in a new process
+
+    assert store.insert_records([normalize(shop.id, ev()) for _ in range(3)]) == 3
+    assert sorted(p.name for p in inserts.iterdir()) == [fresh.name]
+
+
 def test_event_types_command_prints_the_catalog(capsys):
     call_command("event_types", "--format", "json")
     rows = json.loads(capsys.readouterr().out)
