@@ -6,7 +6,7 @@ Generates ``--days`` of synthetic traffic (events.generate, ``--visits`` visits 
 of ``--shops`` shops in a fresh chDB, then runs ``--scans`` scans of shop 1 at 5-minute steps
 through its last day (afternoon), timing ``selectors.series_frame`` (SQL + shaping) and
 ``detector.detect`` separately, and reports rows read per scan: the three bounded ranges keep it
-to ~9 hours of one shop however long the history and however many shops share the table.
+to ~11 hours of one shop however long the history and however many shops share the table.
 Prints Markdown. (The precision / recall figures come from ``manage.py eval_spikes``.)
 """
 from __future__ import annotations

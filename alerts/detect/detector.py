@@ -242,22 +242,23 @@ def _silence(frame: Frame, phi: np.ndarray, frozen: dict[int, float] | None) -> 
     usual = _usual_days([c / m for c, m in days], b_count / np.maximum(b_m, 1.0))
     for (count, m), ok in zip(days, usual):
         refs.append((np.where(ok, count, 0.0), np.where(ok, m, 0.0)))
-    length = silent.astype(float)
     ok = np.ones(n, bool)
     for count, m in refs:
-        visits = count / phi
-        lp = visits * np.log(np.maximum(m, 1e-9) / np.maximum(m + length, 1e-9))
-        ok &= (m == 0) | (lp <= np.log(SILENCE_EACH))
-    pooled_y = sum(c for c, _m in refs) / phi
-    pooled_m = sum(m for _c, m in refs)
-    log_p = pooled_y * np.log(np.maximum(pooled_m, 1e-9) / np.maximum(pooled_m + length, 1e-9))
-    out = (silent >= 3) & ok & (log_p <= np.log(SILENCE_P))
+        ok &= (m == 0) | (_log_p_silence(count / phi, m, silent) <= np.log(SILENCE_EACH))
+    pooled = _log_p_silence(sum(c for c, _m in refs) / phi, sum(m for _c, m in refs), silent)
+    out = (silent >= 3) & ok & (pooled <= np.log(SILENCE_P))
     out |= _funnel_silence(frame, silent, refs[0], phi)
     if frozen:
         # an open alert keeps the rate it had when it opened
         for i, e in frozen.items():
             out[i] = silent[i] >= 3 and silent[i] * e / phi[i] >= ZERO_CLUMPS
     return out
+
+
+def _log_p_silence(visits, buckets, length):
+    """log P(none of ``visits`` seen in ``buckets`` reference buckets falls in a silence of
+    ``length`` buckets) under "nothing changed": (buckets / (buckets + length)) ** visits."""
+    return visits * np.log(np.maximum(buckets, 1e-9) / np.maximum(np.add(buckets, length), 1e-9))
 
 
 def _funnel_silence(frame: Frame, silent: np.ndarray, before: tuple[np.ndarray, np.ndarray],
@@ -275,7 +276,7 @@ def _funnel_silence(frame: Frame, silent: np.ndarray, before: tuple[np.ndarray, 
     out = np.zeros(len(frame.keys), bool)
     index = frame.index()
     views = index.get(Key("shop", "", "views"))
-    days = [m for m, ok in ((frame.yesterday, frame.has_yesterday), (frame.week, frame.has_week)) if ok]
+    days = frame.days
     if views is None or not days:
         return out
     full = frame.recent
@@ -287,9 +288,8 @@ def _funnel_silence(frame: Frame, silent: np.ndarray, before: tuple[np.ndarray, 
             continue
         share = sum(float(m[i].sum()) for m in days) / seen
         expected = share * float(full[views, width - silent[i]:].sum())
-        count, m = before[0][i], before[1][i]
-        each = (count / phi[i]) * math.log(max(m, 1e-9) / max(m + silent[i], 1e-9))
-        out[i] = expected / phi[i] >= ZERO_CLUMPS and each <= math.log(FUNNEL_ALIVE)
+        alive = _log_p_silence(before[0][i] / phi[i], before[1][i], silent[i])
+        out[i] = expected / phi[i] >= ZERO_CLUMPS and alive <= math.log(FUNNEL_ALIVE)
     return out
 
 
@@ -304,7 +304,7 @@ def dispersion(frame: Frame, past: np.ndarray, level: np.ndarray) -> tuple[np.nd
     phi = np.ones(n)
     pct = np.ones(n)
     min_delta = np.full(n, MIN_DELTA)
-    hist = [m for m, ok in ((frame.yesterday, frame.has_yesterday), (frame.week, frame.has_week)) if ok]
+    hist = frame.days
     if hist:
         h = np.hstack(hist)
         diffs = np.hstack([np.diff(m, axis=1) for m in hist] + [np.diff(past, axis=1)])
@@ -370,7 +370,7 @@ def _small_spike(frame: Frame, rec: np.ndarray, phi: np.ndarray, level: np.ndarr
     """
     n = rec.shape[0]
     out = np.zeros(n, bool)
-    days = [m for m, ok in ((frame.yesterday, frame.has_yesterday), (frame.week, frame.has_week)) if ok]
+    days = frame.days
     if not days:
         return out
     usual = np.mean(np.vstack([m[:, SAME - 12:SAME + 14].mean(axis=1) for m in days]), axis=0)
@@ -414,7 +414,7 @@ def _window(frame: Frame, phi: np.ndarray, min_delta: np.ndarray,
     n, width = full.shape
     up = np.zeros(n, bool)
     down = np.zeros(n, bool)
-    days = [m for m, ok in ((frame.yesterday, frame.has_yesterday), (frame.week, frame.has_week)) if ok]
+    days = frame.days
     if not days or n == 0:
         return up, down
     cur = full[:, -1]
@@ -505,7 +505,7 @@ def _long_drop(frame: Frame, rec: np.ndarray, phi: np.ndarray, expected: np.ndar
     """
     n = rec.shape[0]
     out = np.zeros(n, bool)
-    days = [m for m, ok in ((frame.yesterday, frame.has_yesterday), (frame.week, frame.has_week)) if ok]
+    days = frame.days
     if not days:
         return out
     cur = rec[:, 12]

@@ -88,6 +88,11 @@ class Frame:
     has_week: bool = True
     product_category: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def days(self) -> list[np.ndarray]:
+        """The seasonal ranges this scan has: yesterday's and last week's, where present."""
+        return [m for m, ok in ((self.yesterday, self.has_yesterday), (self.week, self.has_week)) if ok]
+
     def index(self) -> dict[Key, int]:
         return {k: i for i, k in enumerate(self.keys)}
 

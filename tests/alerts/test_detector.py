@@ -235,7 +235,7 @@ def test_only_material_events_are_labelled():
     assert ev.material(6.0, 8.0, SPIKE, 3)
 
 
-# --- issue 8, recall: windows judged against the hour before them (the scan reads two hours) ---
+# --- issue 8, recall: windows judged against the hour before them (the scan reads three hours) ---
 
 def test_a_mid_product_doubling_for_an_hour_is_a_spike_and_its_ordinary_noise_is_not():
     rng = np.random.default_rng(5)
