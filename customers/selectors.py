@@ -212,11 +212,16 @@ def rfm_points(*, client: Client, per_segment: int = 300) -> dict[str, list[dict
 
 
 def segment_moves_daily(*, client: Client, days: int = 30, now: datetime | None = None) -> dict:
-    """Moves into each segment per day over the last ``days`` days, split by reason."""
-    now = now or datetime.now(timezone.utc)
-    start = (now - timedelta(days=days - 1)).date()
-    qs = (SegmentMove.objects.filter(client=client, created_at__date__gte=start)
-          .annotate(day=TruncDate("created_at")).values("day", "to_segment").annotate(n=Count("id")))
+    """Moves into each segment per day over the last ``days`` days, split by reason.
+
+    Days are the shop's local days (the chart's axis), not UTC's: between UTC and local midnight
+    today's moves would otherwise fall outside the range."""
+    tz = client.tzinfo
+    today = (now or datetime.now(timezone.utc)).astimezone(tz).date()
+    start = today - timedelta(days=days - 1)
+    since = datetime.combine(start, datetime.min.time(), tzinfo=tz)
+    qs = (SegmentMove.objects.filter(client=client, created_at__gte=since)
+          .annotate(day=TruncDate("created_at", tzinfo=tz)).values("day", "to_segment").annotate(n=Count("id")))
     day_list = [start + timedelta(days=i) for i in range(days)]
     series = {code: [0] * days for code in SEGMENTS}
     for r in qs:
