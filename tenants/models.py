@@ -1,5 +1,6 @@
 """Tenancy: a Client is one Cafe24 shop; marketers reach it through a Membership."""
 import zoneinfo
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -55,6 +56,10 @@ class Client(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    def today(self) -> date:
+        """Today's date where the shop is: every "no period stated" window starts from it."""
+        return dj_timezone.now().astimezone(self.tzinfo).date()
 
 
 class Membership(models.Model):

@@ -7,7 +7,34 @@ from __future__ import annotations
 
 import json
 
+from django.utils.translation import gettext as _
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+from .errors import AppError
+
+
+class ScheduleError(AppError):
+    default_code = "schedule"
+
+
+def validate_schedule(schedule: str | None) -> str:
+    """Five-field cron, checked by Celery's own parser so beat will accept it ("" = no schedule)."""
+    from celery.schedules import crontab
+
+    schedule = " ".join((schedule or "").split())
+    if not schedule:
+        return ""
+    fields = schedule.split(" ")
+    if len(fields) != 5:
+        message = _("일정은 cron 형식(분 시 일 월 요일, 예: '0 9 * * 1')으로 입력해 주세요.")
+        raise ScheduleError(message, fields={"schedule": message})
+    try:
+        crontab(minute=fields[0], hour=fields[1], day_of_month=fields[2], month_of_year=fields[3],
+                day_of_week=fields[4])
+    except ValueError:
+        message = _("일정(cron)이 올바르지 않습니다: %(s)s") % {"s": schedule}
+        raise ScheduleError(message, fields={"schedule": message})
+    return schedule
 
 
 def cron_task_sync(*, current: PeriodicTask | None, name: str, task: str, cron: str | None, timezone: str,

@@ -3,6 +3,7 @@
 Every setting has a working default for the embedded run (SQLite + chDB under ``var/``, no
 Redis); production sets ``DEBUG=false`` and the secrets, and then passes ``check --deploy``.
 """
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -200,8 +201,13 @@ CELERY_BEAT_SCHEDULE = {
     "alerts-scan-every-5-minutes": {"task": "alerts.tasks.scan_all", "schedule": 5 * 60.0},
 }
 
+# Gemini (the `gemini` package): no key = every engine answers offline.
 GEMINI_API_KEY = env("GEMINI_API_KEY", default="")
 GEMINI_MODEL = env("GEMINI_MODEL", default="gemini-2.5-flash")
+# Empty = Google's endpoint; a URL points our real client at a proxy or a local fake.
+GEMINI_BASE_URL = env("GEMINI_BASE_URL", default="") or None
+# Seconds one request may take; corrections of one answer share twice that.
+GEMINI_TIMEOUT = env.float("GEMINI_TIMEOUT", default=20.0)
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 CAFE24_CLIENT_ID = env("CAFE24_CLIENT_ID", default="")
 CAFE24_CLIENT_SECRET = env("CAFE24_CLIENT_SECRET", default="")
@@ -212,6 +218,13 @@ CAFE24_API_BASE = env("CAFE24_API_BASE", default="https://{mall_id}.cafe24api.co
 CAFE24_WEBHOOK_KEY = env("CAFE24_WEBHOOK_KEY", default="")
 FCM_BASE_URL = env("FCM_BASE_URL", default="https://fcm.googleapis.com")
 ALIMTALK_PRICE_KRW = env.int("ALIMTALK_PRICE_KRW", default=9)  # per message, for "cost saved"
+# Parallel FCM requests per send wave (HTTP/2 multiplexing on one connection pool).
+FCM_THREADS = env.int("FCM_THREADS", default=32)
+# Campaign sends: recipients one campaign may reach, deliveries claimed per wave, and how long a
+# claimed delivery belongs to its worker before another worker may take it over (a dead worker).
+CAMPAIGN_MAX_AUDIENCE = env.int("CAMPAIGN_MAX_AUDIENCE", default=1_000_000)
+CAMPAIGN_SEND_WAVE = env.int("CAMPAIGN_SEND_WAVE", default=100)
+CAMPAIGN_STALE_CLAIM = timedelta(seconds=env.int("CAMPAIGN_STALE_CLAIM_SECONDS", default=600))
 # Public base URL of this deployment (SDK snippet, OAuth redirect, links in e-mails).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
@@ -223,6 +236,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Every API error in one body: {"code", "detail", "fields"?, "link"?} (untitle/errors.py).
+    "EXCEPTION_HANDLER": "untitle.api_errors.exception_handler",
 }
 
 LOGGING = {
@@ -240,6 +255,15 @@ EMBEDDED_THREADS: list[str] = ["events.ingest.flusher:run_forever"]
 # enqueues work. customers: one task per batch rescoring who ordered (RFM segments in real time).
 EVENT_INSERTED_HOOKS: list[str] = env.list("EVENT_INSERTED_HOOKS", default=["customers.hooks:on_events_inserted"])
 
+# --- Insights (questions, saved queries) -----------------------------------------------------
+# Extra ClickHouse settings for every marketer query; may only tighten the built-in read limits
+# (events/clickhouse.READ_SETTINGS), never lift readonly. JSON, e.g. {"max_execution_time": 5}.
+INSIGHTS_QUERY_SETTINGS: dict = env.json("INSIGHTS_QUERY_SETTINGS", default={})
+# Rows a saved-query run keeps in Postgres; a larger audience is kept whole in a ClickHouse table,
+# of which the newest few per saved query are kept.
+INSIGHTS_RUN_INLINE_ROWS = env.int("INSIGHTS_RUN_INLINE_ROWS", default=1_000)
+INSIGHTS_KEPT_RESULT_TABLES = env.int("INSIGHTS_KEPT_RESULT_TABLES", default=3)
+
 # --- Collector (events/collector/app.py) ----------------------------------------------------
 # Durable buffer: "redis" (streams; needs REDIS_URL) or "spool" (fsynced files in VAR_DIR/spool).
 COLLECTOR_BUFFER = env("COLLECTOR_BUFFER", default="redis" if REDIS_URL else "spool")
@@ -247,3 +271,6 @@ COLLECTOR_SHARDS = env.int("COLLECTOR_SHARDS", default=1)
 # Token bucket per ingest key: generous, so one busy shop is never throttled in normal use.
 COLLECTOR_RATE_PER_KEY = env.float("COLLECTOR_RATE_PER_KEY", default=2000.0)
 COLLECTOR_BURST_PER_KEY = env.float("COLLECTOR_BURST_PER_KEY", default=4000.0)
+# Seconds the collector trusts a cached ingest key / allowed origins before reading Postgres again
+# (a deactivated client stops being accepted within this time).
+COLLECTOR_CLIENT_CACHE_TTL = env.float("COLLECTOR_CLIENT_CACHE_TTL", default=30.0)
