@@ -1,4 +1,7 @@
-"""REST API: /api/v1/clients/<client_id>/alerts/..."""
+"""REST API: /api/v1/clients/<client_id>/alerts/...
+
+A service's ``AlertError`` (a bad mute, say) propagates to the one exception handler, which
+answers with the documented error body (untitle.api_errors)."""
 from __future__ import annotations
 
 from django.core.paginator import Paginator
@@ -43,14 +46,10 @@ class AlertMuteAPI(ClientAPIView):
 
     def post(self, request, client_id):
         d = request.data
-        try:
-            mute = services.alert_mute_create(
-                client=self.client, actor=request.user, hours=int(d.get("hours", 24)),
-                entity_kind=d.get("entity_kind", ""), entity_id=str(d.get("entity_id", "")),
-                metric=d.get("metric", ""), reason=d.get("reason", ""))
-        except (TypeError, ValueError) as exc:
-            return Response({"detail": str(exc) if "시간" in str(exc) or "알 수 없는" in str(exc)
-                             else "hours는 1 이상의 정수(시간)여야 합니다."}, status=status.HTTP_400_BAD_REQUEST)
+        mute = services.alert_mute_create(
+            client=self.client, actor=request.user, hours=d.get("hours", 24),
+            entity_kind=d.get("entity_kind", ""), entity_id=str(d.get("entity_id", "")),
+            metric=d.get("metric", ""), reason=str(d.get("reason") or ""))
         return Response({"id": mute.pk, "until": mute.until.isoformat()}, status=status.HTTP_201_CREATED)
 
 

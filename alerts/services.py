@@ -1,6 +1,6 @@
 """Writes for alerts: scans, notifications, explanations, acknowledge / mute / settings.
 
-Keyword-only, one transaction each; user actions are audited (tenants.services.audit_log).
+Keyword-only, one transaction each; user actions are audited (tenants.facade.audit_log).
 """
 from __future__ import annotations
 
@@ -17,14 +17,17 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+import gemini
+from tenants.facade import audit_log
 from tenants.models import Client
-from tenants.services import audit_log
 from untitle.webhooks import signed_headers
 
 from . import selectors
+from .audit import AuditAction
 from .detect import explain as explain_mod
 from .detect.detector import DROP, Track, advance, detect
 from .detect.series import Key, align
+from .errors import AlertError, AlertErrorCode
 from .models import Alert, AlertMute, Notification, NotificationSettings
 
 log = logging.getLogger(__name__)
@@ -180,11 +183,13 @@ def alert_explain(*, alert: Alert, at: datetime | None = None, checkout_broken: 
                  observed=alert.observed, expected=alert.expected, baselines=alert.baselines, drill=drill,
                  checkout_broken=checkout_broken)
     text, source = explain_mod.offline_explanation(**facts), "offline"
-    if settings.GEMINI_API_KEY:
+    config = gemini.GeminiConfig.from_settings(settings)
+    if config.enabled:
         from .detect.gemini import ExplainUnavailable, GeminiExplainer
 
         try:
-            engine = GeminiExplainer(settings.GEMINI_API_KEY, settings.GEMINI_MODEL)
+            # the explainer keeps its own short timeout: a scan must not wait on the model
+            engine = GeminiExplainer(config.api_key, config.model, base_url=config.base_url)
             _count(CALLS_KEY)
             text, source = engine.explain(explain_mod.gemini_prompt(**facts)), "gemini"
         except ExplainUnavailable as exc:
@@ -264,33 +269,48 @@ def alert_acknowledge(*, alert: Alert, actor) -> Alert:
         alert.acknowledged_at, alert.acknowledged_by = timezone.now(), actor
         alert.save(update_fields=["acknowledged_at", "acknowledged_by", "updated_at"])
         Notification.objects.filter(alert=alert, read_at__isnull=True).update(read_at=timezone.now())
-        audit_log(action="alert.acknowledge", client=alert.client, actor=actor, target=f"alert:{alert.pk}")
+        audit_log(action=AuditAction.ACKNOWLEDGE, client=alert.client, actor=actor, target=f"alert:{alert.pk}")
     return alert
 
 
 MAX_MUTE_HOURS = 24 * 30
 
 
+def _mute_hours(hours) -> int:
+    """The mute's length as given by a form or a JSON body: a whole number of hours in range."""
+    try:
+        value = int(hours)
+    except (TypeError, ValueError):
+        message = "hours는 1 이상의 정수(시간)여야 합니다."
+        raise AlertError(message, code=AlertErrorCode.HOURS, fields={"hours": message}) from None
+    if not 1 <= value <= MAX_MUTE_HOURS:
+        message = f"음소거 시간은 1~{MAX_MUTE_HOURS}시간 사이여야 합니다."
+        raise AlertError(message, code=AlertErrorCode.HOURS, fields={"hours": message})
+    return value
+
+
 @transaction.atomic
-def alert_mute_create(*, client: Client, actor, hours: int, entity_kind: str = "", entity_id: str = "",
+def alert_mute_create(*, client: Client, actor, hours: int | str, entity_kind: str = "", entity_id: str = "",
                       metric: str = "", reason: str = "") -> AlertMute:
-    if not 1 <= int(hours) <= MAX_MUTE_HOURS:
-        raise ValueError(f"음소거 시간은 1~{MAX_MUTE_HOURS}시간 사이여야 합니다.")
-    if entity_kind and entity_kind not in explain_mod.KIND_KO:
-        raise ValueError("알 수 없는 대상 종류입니다.")
-    if metric and metric not in explain_mod.METRIC_KO:
-        raise ValueError("알 수 없는 지표입니다.")
+    """Silence one series (kind + id + metric), a whole metric or everything for ``hours``."""
+    hours = _mute_hours(hours)
+    if entity_kind and (not isinstance(entity_kind, str) or entity_kind not in explain_mod.KIND_KO):
+        message = "알 수 없는 대상 종류입니다."
+        raise AlertError(message, code=AlertErrorCode.ENTITY_KIND, fields={"entity_kind": message})
+    if metric and (not isinstance(metric, str) or metric not in explain_mod.METRIC_KO):
+        message = "알 수 없는 지표입니다."
+        raise AlertError(message, code=AlertErrorCode.METRIC, fields={"metric": message})
     mute = AlertMute.objects.create(client=client, entity_kind=entity_kind, entity_id=entity_id, metric=metric,
-                                    until=timezone.now() + timedelta(hours=int(hours)), reason=reason[:200],
+                                    until=timezone.now() + timedelta(hours=hours), reason=reason[:200],
                                     created_by=actor if getattr(actor, "is_authenticated", False) else None)
-    audit_log(action="alert.mute", client=client, actor=actor, target=f"mute:{mute.pk}",
-              details={"entity_kind": entity_kind, "entity_id": entity_id, "metric": metric, "hours": int(hours)})
+    audit_log(action=AuditAction.MUTE, client=client, actor=actor, target=f"mute:{mute.pk}",
+              details={"entity_kind": entity_kind, "entity_id": entity_id, "metric": metric, "hours": hours})
     return mute
 
 
 @transaction.atomic
 def alert_mute_delete(*, mute: AlertMute, actor) -> None:
-    audit_log(action="alert.unmute", client=mute.client, actor=actor, target=f"mute:{mute.pk}")
+    audit_log(action=AuditAction.UNMUTE, client=mute.client, actor=actor, target=f"mute:{mute.pk}")
     mute.delete()
 
 
@@ -306,21 +326,25 @@ def notification_settings_update(*, client: Client, actor, email_enabled: bool, 
         try:
             validate_email(r)
         except ValidationError:
-            raise ValueError(f"이메일 주소가 올바르지 않습니다: {r}")
+            message = f"이메일 주소가 올바르지 않습니다: {r}"
+            raise AlertError(message, code=AlertErrorCode.EMAIL_RECIPIENTS,
+                             fields={"email_recipients": message}) from None
     if webhook_url:
         try:
             URLValidator(schemes=["https", "http"])(webhook_url)
         except ValidationError:
-            raise ValueError("웹훅 URL이 올바르지 않습니다 (https://로 시작하는 주소).")
+            message = "웹훅 URL이 올바르지 않습니다 (https://로 시작하는 주소)."
+            raise AlertError(message, code=AlertErrorCode.WEBHOOK_URL, fields={"webhook_url": message}) from None
     if webhook_enabled and not webhook_url:
-        raise ValueError("웹훅을 켜려면 URL을 입력하세요.")
+        message = "웹훅을 켜려면 URL을 입력하세요."
+        raise AlertError(message, code=AlertErrorCode.WEBHOOK_URL, fields={"webhook_url": message})
     conf = selectors.notification_settings(client=client)
     conf.email_enabled, conf.email_recipients = email_enabled, recipients
     conf.webhook_enabled, conf.webhook_url = webhook_enabled, webhook_url
     if webhook_secret is not None:
         conf.webhook_secret = webhook_secret
     conf.save()
-    audit_log(action="alert.settings", client=client, actor=actor, target="alert-settings",
+    audit_log(action=AuditAction.SETTINGS, client=client, actor=actor, target="alert-settings",
               details={"email_enabled": email_enabled, "recipients": len(recipients),
                        "webhook_enabled": webhook_enabled})
     return conf

@@ -13,7 +13,8 @@ from tenants.models import Role
 
 from . import selectors, services
 from .detect.explain import KIND_KO, METRIC_KO, subject
-from .models import Alert, AlertMute
+from .errors import AlertError
+from .models import AlertMute
 
 PAGE_SIZE = 25
 
@@ -77,14 +78,17 @@ class AlertMuteView(ClientViewMixin, View):
         scope = request.POST.get("scope", "series")
         try:
             hours = int(request.POST.get("hours", "24"))
+        except ValueError:
+            messages.error(request, _("음소거 시간은 숫자(시간)로 입력하세요."))
+            return redirect("alerts:detail", slug=slug, pk=pk)
+        try:
             services.alert_mute_create(
                 client=self.client, actor=request.user, hours=hours,
                 entity_kind=alert.entity_kind if scope == "series" else "",
                 entity_id=alert.entity_id if scope == "series" else "", metric=alert.metric,
                 reason=request.POST.get("reason", ""))
-        except ValueError as exc:
-            msg = str(exc) if "시간" in str(exc) or "대상" in str(exc) or "지표" in str(exc) else _("음소거 시간은 숫자(시간)로 입력하세요.")
-            messages.error(request, msg)
+        except AlertError as exc:
+            messages.error(request, exc.message)
             return redirect("alerts:detail", slug=slug, pk=pk)
         messages.success(request, _("%(hours)d시간 동안 이 알림을 보내지 않습니다.") % {"hours": hours})
         return redirect("alerts:detail", slug=slug, pk=pk)
@@ -119,8 +123,8 @@ class AlertSettingsView(ClientViewMixin, TemplateView):
                 email_recipients=p.get("email_recipients", "").replace(",", "\n").splitlines(),
                 webhook_enabled=bool(p.get("webhook_enabled")), webhook_url=p.get("webhook_url", "").strip(),
                 webhook_secret=secret if secret else None)
-        except ValueError as exc:
-            messages.error(request, str(exc))
+        except AlertError as exc:
+            messages.error(request, exc.message)
             return self.render_to_response(self.get_context_data(), status=400)
         messages.success(request, _("알림 설정을 저장했습니다."))
         return redirect("alerts:settings", slug=slug)
