@@ -6,34 +6,41 @@ from datetime import datetime, timezone
 from django.db.models import QuerySet
 
 from events import clickhouse
+from events.catalog import Code, sql_codes
 from tenants.models import Client
 
 from .detect.series import Frame, frame_from_rows, ranges
 from .models import Alert, AlertMute, Notification, NotificationSettings
 
+# The events the series count (events.catalog); a product view is counted by its *_start event.
+_SEARCH, _CART_ADD, _ORDER, _VIEW = Code.SEARCH, Code.CART_ADD, Code.ORDER_COMPLETE, Code.PRODUCT_VIEW_START
+_PRODUCT_EVENTS = sql_codes((_CART_ADD, _ORDER, _VIEW))
+
 # One query per scan for all series of a client (issue 8 §1). The three ranges are bounded
 # (37 + 48 + 48 five-minute buckets) and filter on the sort key's client_id and created_at, so
 # a scan reads ~11 hours of one shop whatever its history. GROUPING SETS gives the shop-wide
 # distinct visitors per bucket and the per-product / per-keyword counts in the same pass.
-SERIES_SQL = """
+SERIES_SQL = f"""
 SELECT
     toStartOfFiveMinutes(created_at) AS bucket,
-    multiIf(event_type = 20, 'keyword', event_type IN (41, 62, 82), 'product', '') AS kind,
-    multiIf(event_type = 20, ifNull(keyword, ''), event_type IN (41, 62, 82), ifNull(product_id, ''), '') AS entity,
-    multiIf(event_type = 82, 'views', event_type = 41, 'cart_adds', event_type = 62, 'orders',
-            event_type = 20, 'searches', '') AS metric,
-    if(event_type = 82, ifNull(category_id, ''), '') AS category,
+    multiIf(event_type = {_SEARCH}, 'keyword', event_type IN {_PRODUCT_EVENTS}, 'product', '') AS kind,
+    multiIf(event_type = {_SEARCH}, ifNull(keyword, ''), event_type IN {_PRODUCT_EVENTS}, ifNull(product_id, ''), '') AS entity,
+    multiIf(event_type = {_VIEW}, 'views', event_type = {_CART_ADD}, 'cart_adds', event_type = {_ORDER}, 'orders',
+            event_type = {_SEARCH}, 'searches', '') AS metric,
+    if(event_type = {_VIEW}, ifNull(category_id, ''), '') AS category,
     count() AS n,
     uniqExact(uuid) AS visitors,
-    uniqExactIf(order_id, event_type = 62) AS orders,
+    uniqExactIf(order_id, event_type = {_ORDER}) AS orders,
     grouping(kind, entity, metric, category) AS whole_bucket
 FROM event
-WHERE client_id = {client_id:Int32}
-  AND ((created_at >= {r0:DateTime64(6, 'UTC')} AND created_at < {r1:DateTime64(6, 'UTC')})
-    OR (created_at >= {y0:DateTime64(6, 'UTC')} AND created_at < {y1:DateTime64(6, 'UTC')})
-    OR (created_at >= {w0:DateTime64(6, 'UTC')} AND created_at < {w1:DateTime64(6, 'UTC')}))
+WHERE client_id = {{client_id:Int32}}
+  AND ((created_at >= {{r0:DateTime64(6, 'UTC')}} AND created_at < {{r1:DateTime64(6, 'UTC')}})
+    OR (created_at >= {{y0:DateTime64(6, 'UTC')}} AND created_at < {{y1:DateTime64(6, 'UTC')}})
+    OR (created_at >= {{w0:DateTime64(6, 'UTC')}} AND created_at < {{w1:DateTime64(6, 'UTC')}}))
 GROUP BY GROUPING SETS ((bucket), (bucket, kind, entity, metric, category))
 """
+# The event each series metric counts (the shop's visitors are every event's distinct uuids).
+_METRIC_CODE = {"views": int(_VIEW), "cart_adds": int(_CART_ADD), "orders": int(_ORDER), "searches": int(_SEARCH)}
 
 # Per client and scan: the busiest series per metric the detector looks at (bounded cost).
 MAX_ENTITIES_PER_METRIC = 500
@@ -129,7 +136,7 @@ GROUP BY bucket, lag ORDER BY bucket
 
 
 def _series_condition(alert: Alert) -> tuple[str, dict]:
-    code = {"views": 82, "cart_adds": 41, "orders": 62, "searches": 20}.get(alert.metric)
+    code = _METRIC_CODE.get(alert.metric)
     if alert.metric == "visitors":
         return "1", {}
     cond, params = "event_type = {event_type:UInt8}", {"event_type": code}
@@ -144,7 +151,8 @@ def _series_condition(alert: Alert) -> tuple[str, dict]:
             cond += " AND category_id = {entity:String}"
         else:   # cart adds / orders carry no category: the category's products
             cond += (" AND product_id IN (SELECT DISTINCT product_id FROM event WHERE client_id = {client_id:Int32}"
-                     " AND event_type = 82 AND category_id = {entity:String} AND created_at >= {w0:DateTime64(6, 'UTC')})")
+                     f" AND event_type = {_VIEW} AND category_id = {{entity:String}}"
+                     " AND created_at >= {w0:DateTime64(6, 'UTC')})")
         params["entity"] = alert.entity_id
     return cond, params
 
