@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from .detector import CANDIDATE, DROP, SPIKE, Track, advance, detect, poisson_tail
+from .detector import DROP, SPIKE, Track, advance, detect, poisson_tail
 from .baseline_v3 import detect_v3
 from .series import BUCKET, BUCKET_S, RECENT, SEASONAL, Frame, Key
 

@@ -27,11 +27,6 @@ SEASONAL = 48        # 4 hours
 # range starts 2 h (24 buckets) before the current bucket's start + 5 min
 SAME = 23
 
-# Event codes (events/catalog.py) that feed the series.
-SEARCH, CART_ADD, ORDER, PRODUCT_VIEW = 20, 41, 62, 82
-METRIC_OF_EVENT = {PRODUCT_VIEW: "views", CART_ADD: "cart_adds", ORDER: "orders", SEARCH: "searches"}
-METRICS = ("visitors", "views", "cart_adds", "orders", "searches")
-
 
 @dataclass(frozen=True, order=True)
 class Key:
@@ -95,11 +90,6 @@ class Frame:
 
     def index(self) -> dict[Key, int]:
         return {k: i for i, k in enumerate(self.keys)}
-
-    def bucket_times(self) -> dict[str, list[datetime]]:
-        r = ranges(self.at)
-        return {name: [start + i * BUCKET for i in range(RECENT if name == "recent" else SEASONAL)]
-                for name, (start, _end) in r.items()}
 
 
 def frame_from_rows(at: datetime, rows, *, max_entities: int = 500) -> Frame:
