@@ -2,6 +2,8 @@
 
 Asking only reads the shop's data, so a viewer may ask; choosing a plan creates a campaign
 draft and needs a marketer. Objects are looked up within the client: a foreign id is a 404.
+A ``PlanError`` propagates to the one exception handler (untitle.api_errors), which answers
+with the documented error body, its ``link`` included.
 """
 from __future__ import annotations
 
@@ -12,14 +14,7 @@ from tenants.access import ClientAPIView
 from tenants.models import Role
 
 from . import selectors, services
-from .services import PlanError
-
-
-def _error(exc: PlanError) -> Response:
-    body = {"detail": exc.message, "code": exc.code}
-    if exc.link:
-        body["link"] = exc.link
-    return Response(body, status=exc.status)
+from .errors import PlanError, PlanErrorCode
 
 
 def _body(request) -> dict:
@@ -34,19 +29,17 @@ class RecommendAPI(ClientAPIView):
 
     def post(self, request, client_id):
         data = _body(request)
-        try:
-            if data.get("reask_of"):
-                try:
-                    parent = selectors.recommendation_get(client=self.client, pk=int(data["reask_of"]))
-                except (TypeError, ValueError):
-                    raise PlanError(_("reask_of는 추천 id(숫자)여야 합니다."), code="reask_of")
-                rec = services.plan_reask(client=self.client, recommendation=parent, user=request.user)
-            else:
-                rec = services.recommend(client=self.client, purpose=str(data.get("purpose") or ""),
-                                         on_date=data.get("date"), engine=data.get("engine") or None,
-                                         user=request.user)
-        except PlanError as exc:
-            return _error(exc)
+        if data.get("reask_of"):
+            try:
+                pk = int(data["reask_of"])
+            except (TypeError, ValueError):
+                raise PlanError(_("reask_of는 추천 id(숫자)여야 합니다."), code=PlanErrorCode.REASK_OF) from None
+            parent = selectors.recommendation_get(client=self.client, pk=pk)
+            rec = services.plan_reask(client=self.client, recommendation=parent, user=request.user)
+        else:
+            rec = services.recommend(client=self.client, purpose=str(data.get("purpose") or ""),
+                                     on_date=data.get("date"), engine=data.get("engine") or None,
+                                     user=request.user)
         return Response(services.recommendation_payload(rec), status=201)
 
 
@@ -66,11 +59,8 @@ class ChooseAPI(ClientAPIView):
 
     def post(self, request, client_id, pk):
         rec = selectors.recommendation_get(client=self.client, pk=pk)
-        try:
-            draft = services.plan_choose(client=self.client, recommendation=rec,
-                                         plan_key=str(_body(request).get("plan") or ""), user=request.user)
-        except PlanError as exc:
-            return _error(exc)
+        draft = services.plan_choose(client=self.client, recommendation=rec,
+                                     plan_key=str(_body(request).get("plan") or ""), user=request.user)
         return Response(draft_payload(draft), status=201)
 
 

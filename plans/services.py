@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from datetime import date, datetime
+from datetime import date
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,14 +19,17 @@ from django.urls import reverse
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
 
-from insights.query.llm import EngineUnavailable
-from tenants.services import audit_log
+import gemini
+from gemini import EngineUnavailable
+from tenants.facade import audit_log
 
 from . import selectors
+from .audit import AuditAction
 from .engine import context as ctx
 from .engine import llm, offline
 from .engine.occasions import calendar_known, occasions_near, season_of
 from .engine.schema import BANDS, PURPOSES, Answer, Trends, cell_key, purpose_key
+from .errors import PlanError, PlanErrorCode
 from .models import PlanDraft, PlanFeedback, Recommendation
 
 log = logging.getLogger(__name__)
@@ -36,14 +39,6 @@ SIMILAR_TTL = 30 * 60
 ANSWER_TTL = 15 * 60
 VERSION_TTL = 30 * 24 * 3600
 ENGINES = ("gemini", "offline")
-
-
-class PlanError(Exception):
-    """Bad input or a state the user can fix; ``message`` is shown as is (Korean)."""
-
-    def __init__(self, message: str, *, code: str = "invalid", status: int = 400, link: str = ""):
-        super().__init__(message)
-        self.message, self.code, self.status, self.link = message, code, status, link
 
 
 # --- cache keys ----------------------------------------------------------------------------------
@@ -86,32 +81,32 @@ def _profile_hash(client) -> str:
 # --- asking --------------------------------------------------------------------------------------
 
 def _default_engine() -> str:
-    return "gemini" if settings.GEMINI_API_KEY else "offline"
+    return "gemini" if gemini.GeminiConfig.from_settings(settings).enabled else "offline"
 
 
 def _parse_date(value, client) -> date:
     if value in (None, ""):
-        return datetime.now(client.tzinfo).date()
+        return client.today()
     if isinstance(value, date):
         return value
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise PlanError(_("날짜는 YYYY-MM-DD 형식으로 입력해 주세요 (받은 값: %(v)s).") % {"v": value}, code="date")
+        raise PlanError(_("날짜는 YYYY-MM-DD 형식으로 입력해 주세요 (받은 값: %(v)s).") % {"v": value}, code=PlanErrorCode.DATE)
 
 
 def check_inputs(*, client, purpose: str, engine: str | None = None) -> tuple[str, str]:
     key = purpose_key(purpose)
     if key is None:
         raise PlanError(_("알 수 없는 목적입니다: '%(p)s'. 다음 중 하나를 고르세요: %(choices)s.") % {
-            "p": purpose, "choices": ", ".join(f"{v} ({k})" for k, v in PURPOSES.items())}, code="purpose")
+            "p": purpose, "choices": ", ".join(f"{v} ({k})" for k, v in PURPOSES.items())}, code=PlanErrorCode.PURPOSE)
     if not (client.industry or "").strip():
         raise PlanError(
             _("추천하려면 쇼핑몰 업종이 필요합니다. 소유자가 설정 > 쇼핑몰 정보에서 업종(과 지역)을 입력해 주세요."),
-            code="profile", status=409, link=reverse("tenants:settings", kwargs={"slug": client.slug}))
+            code=PlanErrorCode.PROFILE, status=409, link=reverse("tenants:settings", kwargs={"slug": client.slug}))
     engine = engine or _default_engine()
     if engine not in ENGINES:
-        raise PlanError(_("엔진은 gemini 또는 offline 중 하나여야 합니다."), code="engine")
+        raise PlanError(_("엔진은 gemini 또는 offline 중 하나여야 합니다."), code=PlanErrorCode.ENGINE)
     return key, engine
 
 
@@ -147,9 +142,10 @@ def _compose(*, client, purpose: str, day: date, engine: str, version: int,
     used, reason, answer = engine, "", None
     if engine == "gemini":
         try:
-            gem = llm.GeminiPlanEngine(api_key=settings.GEMINI_API_KEY, model=settings.GEMINI_MODEL,
-                                       timeout=min(llm.DEFAULT_TIMEOUT_S,
-                                                   float(getattr(settings, "GEMINI_TIMEOUT", llm.DEFAULT_TIMEOUT_S))))
+            # Plans keep their own 8 s / 9 s budget (the seed's answer within 10 s), not GEMINI_TIMEOUT.
+            config = gemini.GeminiConfig.from_settings(settings)
+            gem = llm.GeminiPlanEngine(api_key=config.api_key, model=config.model, timeout=llm.DEFAULT_TIMEOUT_S,
+                                       base_url=config.base_url)
             prompt = llm.build_prompt(profile=profile, purpose=purpose, day=day, occasions=occasions,
                                       hits_by_cell=hits, grounding=grounding, trends=trends,
                                       exclude_titles=exclude_titles)
@@ -218,7 +214,7 @@ def recommend(*, client, purpose: str, on_date=None, user=None, engine: str | No
 def plan_reask(*, client, recommendation: Recommendation, user=None) -> Recommendation:
     """"다시 추천받기": a new answer for the same purpose and date, stored as negative feedback."""
     if recommendation.client_id != client.pk:
-        raise PlanError(_("추천을 찾을 수 없습니다."), code="not_found", status=404)
+        raise PlanError(_("추천을 찾을 수 없습니다."), code=PlanErrorCode.NOT_FOUND, status=404)
     return recommend(client=client, purpose=recommendation.purpose, on_date=recommendation.on_date, user=user,
                      parent=recommendation)
 
@@ -226,11 +222,11 @@ def plan_reask(*, client, recommendation: Recommendation, user=None) -> Recommen
 def plan_choose(*, client, recommendation: Recommendation, plan_key: str, user=None) -> PlanDraft:
     """The marketer picks one of the six: a pre-filled campaign draft, positive feedback, audit."""
     if recommendation.client_id != client.pk:
-        raise PlanError(_("추천을 찾을 수 없습니다."), code="not_found", status=404)
+        raise PlanError(_("추천을 찾을 수 없습니다."), code=PlanErrorCode.NOT_FOUND, status=404)
     plan = recommendation.plan(plan_key)
     if plan is None:
         raise PlanError(_("기획안 '%(k)s'이(가) 이 추천에 없습니다. low/medium/high-online/offline 중 하나를 고르세요.")
-                        % {"k": plan_key}, code="plan")
+                        % {"k": plan_key}, code=PlanErrorCode.PLAN)
     actor = user if getattr(user, "is_authenticated", False) else None
     with transaction.atomic():
         draft = PlanDraft.objects.create(
@@ -239,7 +235,7 @@ def plan_choose(*, client, recommendation: Recommendation, plan_key: str, user=N
             budget_krw=plan["cost"], created_by=actor)
         PlanFeedback.objects.create(client=client, recommendation=recommendation, kind=PlanFeedback.Kind.CHOSEN,
                                     plan_key=plan_key, user=actor)
-        audit_log(action="plans.plan_chosen", client=client, actor=actor, target=f"plan_draft:{draft.pk}",
+        audit_log(action=AuditAction.PLAN_CHOSEN, client=client, actor=actor, target=f"plan_draft:{draft.pk}",
                   details={"recommendation": recommendation.pk, "plan": plan_key, "title": plan["title"]})
     return draft
 
@@ -247,16 +243,16 @@ def plan_choose(*, client, recommendation: Recommendation, plan_key: str, user=N
 def plan_draft_update(*, client, draft: PlanDraft, name: str, prize: str, participation: str,
                       budget_krw: int, user=None) -> PlanDraft:
     if draft.client_id != client.pk:
-        raise PlanError(_("캠페인 초안을 찾을 수 없습니다."), code="not_found", status=404)
+        raise PlanError(_("캠페인 초안을 찾을 수 없습니다."), code=PlanErrorCode.NOT_FOUND, status=404)
     name, prize, participation = (name or "").strip(), (prize or "").strip(), (participation or "").strip()
     if not name or not prize or not participation:
-        raise PlanError(_("이름, 경품, 참여 방법을 모두 입력해 주세요."), code="draft")
+        raise PlanError(_("이름, 경품, 참여 방법을 모두 입력해 주세요."), code=PlanErrorCode.DRAFT)
     if budget_krw is None or budget_krw < 1:
-        raise PlanError(_("예산은 1원 이상이어야 합니다."), code="draft")
+        raise PlanError(_("예산은 1원 이상이어야 합니다."), code=PlanErrorCode.DRAFT)
     with transaction.atomic():
         draft.name, draft.prize, draft.participation, draft.budget_krw = name[:100], prize[:40], participation[:300], budget_krw
         draft.save(update_fields=["name", "prize", "participation", "budget_krw"])
-        audit_log(action="plans.draft_updated", client=client, actor=user, target=f"plan_draft:{draft.pk}")
+        audit_log(action=AuditAction.DRAFT_UPDATED, client=client, actor=user, target=f"plan_draft:{draft.pk}")
     return draft
 
 
@@ -265,17 +261,17 @@ def plan_draft_record_results(*, client, draft: PlanDraft, participants: int, co
     """Measured results of a campaign that ran: predicted vs actual ROI, and the client's own
     evidence for the next recommendation (caches for its industry are invalidated)."""
     if draft.client_id != client.pk:
-        raise PlanError(_("캠페인 초안을 찾을 수 없습니다."), code="not_found", status=404)
+        raise PlanError(_("캠페인 초안을 찾을 수 없습니다."), code=PlanErrorCode.NOT_FOUND, status=404)
     for label, v in ((_("참여자 수"), participants), (_("실제 비용"), cost), (_("매출"), revenue)):
         if v is None or v < 0:
-            raise PlanError(_("%(f)s은(는) 0 이상의 숫자여야 합니다.") % {"f": label}, code="results")
+            raise PlanError(_("%(f)s은(는) 0 이상의 숫자여야 합니다.") % {"f": label}, code=PlanErrorCode.RESULTS)
     if cost == 0:
-        raise PlanError(_("실제 비용이 0원이면 ROI를 계산할 수 없습니다."), code="results")
+        raise PlanError(_("실제 비용이 0원이면 ROI를 계산할 수 없습니다."), code=PlanErrorCode.RESULTS)
     with transaction.atomic():
         draft.actual_participants, draft.actual_cost, draft.actual_revenue = participants, cost, revenue
         draft.status, draft.results_at = PlanDraft.Status.FINISHED, dj_timezone.now()
         draft.save(update_fields=["actual_participants", "actual_cost", "actual_revenue", "status", "results_at"])
-        audit_log(action="plans.results_recorded", client=client, actor=user, target=f"plan_draft:{draft.pk}",
+        audit_log(action=AuditAction.RESULTS_RECORDED, client=client, actor=user, target=f"plan_draft:{draft.pk}",
                   details={"predicted_roi": draft.predicted_roi, "actual_roi": draft.actual_roi})
         industry = client.industry
         transaction.on_commit(lambda: on_campaign_results(industry))

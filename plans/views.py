@@ -4,8 +4,6 @@ Server-rendered forms (no script needed); a small script shows progress while th
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
@@ -17,7 +15,7 @@ from tenants.models import Role
 
 from . import selectors, services
 from .engine.schema import BUDGET_LABELS, CHANNEL_LABELS, PURPOSES, cell_key
-from .services import PlanError
+from .errors import PlanError
 
 PAGE_SIZE = 20
 # Same labels as engine.schema.PURPOSES, marked for translation here (the engine has no Django).
@@ -43,7 +41,7 @@ class PlansHomeView(ClientViewMixin, TemplateView):
         ctx.update(
             purposes=[(k, PURPOSE_LABELS[k]) for k in PURPOSES],
             roi_series=self._roi_series(),
-            today=datetime.now(self.client.tzinfo).date().isoformat(),
+            today=self.client.today().isoformat(),
             recommendations=recs.get_page(self.request.GET.get("page")),
             drafts=drafts.get_page(self.request.GET.get("dpage")),
             missing_profile=not (self.client.industry or "").strip(),

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from plans import services
 from plans.engine.schema import PURPOSES
-from plans.services import PlanError
+from plans.errors import PlanError
 from tenants.models import Client
 
 
