@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta, timezone
 from django.shortcuts import get_object_or_404
 
 from events import clickhouse
+from events.catalog import Code
 
 from .engine.library import PastPlan
 from .engine.occasions import season_of
@@ -42,16 +43,16 @@ def shop_size(*, client, today=None) -> tuple[int | None, int | None]:
     recommendation must not fail because of it.
     """
     tz = client.tzinfo
-    today = today or datetime.now(tz).date()
+    today = today or client.today()
     start = datetime.combine(today - timedelta(days=29), time.min, tzinfo=tz).astimezone(timezone.utc)
     end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=tz).astimezone(timezone.utc)
     try:
         rows = clickhouse.query(
-            """
-            SELECT uniqExact(uuid) AS visitors, uniqExactIf(order_id, event_type = 62) AS orders
+            f"""
+            SELECT uniqExact(uuid) AS visitors, uniqExactIf(order_id, event_type = {Code.ORDER_COMPLETE}) AS orders
             FROM event
-            WHERE client_id = {client_id:Int32}
-              AND created_at >= {start:DateTime64(6, 'UTC')} AND created_at < {end:DateTime64(6, 'UTC')}
+            WHERE client_id = {{client_id:Int32}}
+              AND created_at >= {{start:DateTime64(6, 'UTC')}} AND created_at < {{end:DateTime64(6, 'UTC')}}
             """,
             {"client_id": client.pk, "start": start, "end": end},
         ).rows

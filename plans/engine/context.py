@@ -2,7 +2,7 @@
 occasions, and the similar past plans per cell with the ranges their figures allow."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from . import retrieval

@@ -7,7 +7,7 @@ figures, so retrieval, the prompt and the grounding check treat them alike.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 

@@ -3,24 +3,20 @@
 The answer is constrained to ``Answer``'s JSON Schema and then checked by validate.py (bands,
 ROI order, grounding). A failed check goes back to the model once with the errors; if the second
 answer fails too, ``ModelOutputInvalid`` tells the caller to use the offline engine. Network
-errors, timeouts, quota (429) and server errors raise ``EngineUnavailable`` (same class as the
-ask engine's, so callers handle both alike). No Django import.
+errors, timeouts, quota (429) and server errors raise ``gemini.EngineUnavailable`` (the shared
+mapping every engine uses, so callers handle them alike). No Django import.
 """
 from __future__ import annotations
 
-import copy
-import json
 import logging
 import time
 from datetime import date
-from typing import Any
 
-import httpx
-from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from insights.query.llm import EngineUnavailable, _shared_http
+import gemini
+from gemini import EngineUnavailable
 
 from .context import Profile
 from .occasions import Occasion, season_of
@@ -29,7 +25,7 @@ from .validate import Grounding, validate_answer
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "gemini-2.5-flash"
+DEFAULT_MODEL = gemini.DEFAULT_MODEL
 MAX_RETRIES = 1
 # The seed's promise is an answer within 10 s: one call gets 8 s, the call and its retry 9 s
 # together; past that the offline engine answers (in well under a second).
@@ -57,22 +53,15 @@ SYSTEM_INSTRUCTION = """\
 - 스키마에 없는 필드를 만들지 말고 설명이나 마크다운 없이 JSON만 답해.
 """
 
+# Plans' answer schema has no oneOf / const, so this only drops what the API does not take.
 _DROPPED = ("title", "default")
+# What a marketer reads as the fallback reason when the quota runs out (shown on the page and in
+# the API's fallback_reason): the plans page has always said it this way.
+QUOTA_MESSAGE = "Gemini 사용량 한도를 넘었습니다."
 
 
 def gemini_schema() -> dict:
-    schema = copy.deepcopy(answer_json_schema())
-
-    def clean(node: Any, *, names: bool = False) -> Any:
-        if isinstance(node, list):
-            return [clean(v) for v in node]
-        if not isinstance(node, dict):
-            return node
-        if names:
-            return {k: clean(v) for k, v in node.items()}
-        return {k: clean(v, names=k in ("properties", "$defs")) for k, v in node.items() if k not in _DROPPED}
-
-    return clean(schema)
+    return gemini.response_schema(answer_json_schema(), drop=_DROPPED)
 
 
 def build_prompt(*, profile: Profile, purpose: str, day: date, occasions: list[Occasion],
@@ -113,14 +102,10 @@ class GeminiPlanEngine:
 
     def __init__(self, api_key: str, model: str = DEFAULT_MODEL, timeout: float = DEFAULT_TIMEOUT_S,
                  *, total_timeout: float = TOTAL_TIMEOUT_S, base_url: str | None = None):
-        if not api_key:
-            raise EngineUnavailable("Gemini API 키가 설정되지 않았습니다.", "GEMINI_API_KEY is empty")
+        self._client = gemini.sdk_client(api_key=api_key, timeout=timeout, base_url=base_url)
         self.model = model
         self.timeout = timeout
         self.total_timeout = total_timeout
-        http_options = types.HttpOptions(timeout=int(timeout * 1000), base_url=base_url, api_version="v1beta",
-                                         httpx_client=_shared_http())
-        self._client = genai.Client(api_key=api_key, http_options=http_options)
         self.calls = 0
         self.usage: list[dict] = []
 
@@ -131,22 +116,16 @@ class GeminiPlanEngine:
             http_options=types.HttpOptions(timeout=max(1, int(seconds * 1000))),
         )
         try:
-            response = self._client.models.generate_content(model=self.model, contents=contents, config=config)
-        except genai_errors.APIError as exc:
-            if exc.code == 429:
-                raise EngineUnavailable("Gemini 사용량 한도를 넘었습니다.", f"HTTP 429 {exc.status}") from exc
-            raise EngineUnavailable("Gemini 서비스에 연결하지 못했습니다.", f"HTTP {exc.code} {exc.status}") from exc
-        except httpx.TimeoutException as exc:
-            raise EngineUnavailable("Gemini 응답 시간이 초과되었습니다.", f"timeout after {seconds:.1f}s") from exc
-        except httpx.HTTPError as exc:
-            raise EngineUnavailable("Gemini 서비스에 연결하지 못했습니다.", type(exc).__name__) from exc
-        except (genai_errors.UnknownApiResponseError, ValueError) as exc:
-            raise EngineUnavailable("Gemini 응답을 읽지 못했습니다.", f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+            response = gemini.generate(self._client, model=self.model, contents=contents, config=config,
+                                       seconds=seconds)
+        except EngineUnavailable as exc:
+            cause = exc.__cause__
+            if isinstance(cause, genai_errors.APIError) and cause.code == 429:
+                raise EngineUnavailable(QUOTA_MESSAGE, exc.detail) from cause
+            raise
         self.calls += 1
         if response.usage_metadata is not None:
             self.usage.append(response.usage_metadata.model_dump(exclude_none=True))
-        if not response.text:
-            raise EngineUnavailable("Gemini가 답을 주지 않았습니다.", "empty response")
         return response.text
 
     def recommend(self, prompt: str, grounding: dict[str, Grounding], *, temperature: float = 0.4) -> Answer:

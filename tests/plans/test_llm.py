@@ -10,7 +10,7 @@ import httpx
 import pytest
 import respx
 
-from insights.query.llm import EngineUnavailable
+from gemini import EngineUnavailable
 from plans.engine import context, offline
 from plans.engine.llm import GeminiPlanEngine, ModelOutputInvalid, build_prompt
 from plans.engine.occasions import occasions_near
