@@ -10,12 +10,12 @@ import uuid as uuid_mod
 from typing import Iterable
 
 from . import clickhouse, sql
-from .collector.app import ClientInfo, client_info_from
+from .collector.origins import ClientInfo, client_info_from
 from .ingest.rows import EventInvalid, normalize
 from .ingest.store import insert_records
 
-__all__ = ["ClientInfo", "EventInvalid", "client_info_from", "latest_visitor_of_member", "member_ids_of",
-           "order_recorded", "record_events"]
+__all__ = ["ClientInfo", "EventInvalid", "client_info_from", "event_counts", "latest_visitor_of_member",
+           "member_ids_of", "order_recorded", "record_events"]
 
 _NIL_UUID = "00000000-0000-0000-0000-000000000000"
 
@@ -54,3 +54,17 @@ def record_events(*, client_id: int, events: Iterable[dict], history: bool = Tru
     """Validate and store server-side events (e.g. Cafe24's order webhook) right away, deduplicated
     by ``event_id`` like everything else; returns how many were new. Raises ``EventInvalid``."""
     return insert_records([normalize(int(client_id), e, history=history) for e in events])
+
+
+def event_counts(*, client_ids: Iterable[int], days: int) -> dict[int, int]:
+    """Events per client over the last ``days`` days, in one query (the operators' admin and the
+    dashboard show it). Clients without events are absent. Raises when the store cannot answer."""
+    ids = [int(i) for i in client_ids]
+    if not ids:
+        return {}
+    rows = clickhouse.query(
+        "SELECT client_id, count() FROM event WHERE client_id IN {ids:Array(Int32)} "
+        "AND created_at >= now() - toIntervalDay({days:UInt16}) GROUP BY client_id",
+        {"ids": ids, "days": int(days)},
+    )
+    return {int(cid): int(n) for cid, n in rows.rows}

@@ -79,9 +79,8 @@ def test_bad_events_reject_the_whole_batch_naming_each_index(shop, spool):
     resp = post("/api/v1/events", json={"events": events}, headers=key_headers(shop))
     assert resp.status_code == 400
     body = resp.json()
-    assert body["error"] == "invalid_events" and body["message"]
-    assert [(e["index"], e["field"]) for e in body["errors"]] == [(1, "event_type"), (3, "scroll_bucket"),
-                                                                   (4, "login_id")]
+    assert body["code"] == "invalid_events" and body["detail"]
+    assert list(body["fields"]) == ["events.1.event_type", "events.3.scroll_bucket", "events.4.login_id"]
     assert spool.pending_events() == 0
 
 
@@ -94,12 +93,12 @@ def test_bad_events_reject_the_whole_batch_naming_each_index(shop, spool):
 ])
 def test_malformed_bodies_are_4xx_with_a_message(shop, spool, body, status, code):
     resp = post("/api/v1/events", content=body, headers=key_headers(shop))
-    assert resp.status_code == status and resp.json()["error"] == code and resp.json()["message"]
+    assert resp.status_code == status and resp.json()["code"] == code and resp.json()["detail"]
 
 
 def test_oversized_batches_and_bodies_are_413(shop, spool):
     too_many = post("/api/v1/events", json={"events": [event() for _ in range(501)]}, headers=key_headers(shop))
-    assert too_many.status_code == 413 and too_many.json()["error"] == "too_many_events"
+    assert too_many.status_code == 413 and too_many.json()["code"] == "too_many_events"
     huge = post("/api/v1/events", json=event(page_url="x" * 2000, keyword="y" * (1024 * 1024)), headers=key_headers(shop))
     assert huge.status_code == 413
     ok = post("/api/v1/events", json={"events": [event() for _ in range(500)]}, headers=key_headers(shop))
@@ -108,7 +107,7 @@ def test_oversized_batches_and_bodies_are_413(shop, spool):
 
 def test_ingest_key_required_and_checked(shop, spool):
     assert post("/api/v1/events", json=event()).status_code == 401
-    assert post("/api/v1/events", json=event(), headers={"X-Untitle-Key": "pk_wrong"}).json()["error"] == "unknown_key"
+    assert post("/api/v1/events", json=event(), headers={"X-Untitle-Key": "pk_wrong"}).json()["code"] == "unknown_key"
     # sendBeacon: key in the query string, body as text/plain.
     import orjson
     beacon = post("/api/v1/events", params={"key": shop.ingest_key}, content=orjson.dumps(event()),
@@ -121,12 +120,12 @@ def test_ingest_key_required_and_checked(shop, spool):
 
 def test_a_shop_cannot_post_as_another(shop, other_shop, spool):
     resp = post("/api/v1/events", json={"client_id": other_shop.id, "events": [event()]}, headers=key_headers(shop))
-    assert resp.status_code == 403 and resp.json()["error"] == "client_mismatch"
+    assert resp.status_code == 403 and resp.json()["code"] == "client_mismatch"
     resp = post("/api/v1/sessions", json={"client_id": other_shop.id, "device_id": "d"}, headers=key_headers(shop))
     assert resp.status_code == 403
     assert post("/api/v1/events", json=event(client_id=other_shop.id), headers=key_headers(shop)).status_code == 403
     inside = post("/api/v1/events", json={"events": [event(), event(client_id=other_shop.id)]}, headers=key_headers(shop))
-    assert inside.status_code == 400 and inside.json()["errors"][0]["index"] == 1
+    assert inside.status_code == 400 and list(inside.json()["fields"]) == ["events.1.client_id"]
     assert spool.pending_events() == 0
 
 
@@ -149,7 +148,7 @@ def test_cors_allows_the_malls_own_and_configured_origins(db, spool):
     for origin in ("https://evil.example", "https://othermall.cafe24.com", "http://corsmall.cafe24.com",
                    "https://brand.kr.evil.example"):
         resp = post("/api/v1/events", json=event(), headers=key_headers(shop, Origin=origin))
-        assert resp.status_code == 403 and resp.json()["error"] == "origin_not_allowed", origin
+        assert resp.status_code == 403 and resp.json()["code"] == "origin_not_allowed", origin
         assert "access-control-allow-origin" not in resp.headers
     assert spool.pending_events() == 5
     # A rejected event from an allowed origin still carries CORS so the SDK can read the errors.
@@ -176,7 +175,7 @@ def test_rate_limit_per_ingest_key(shop, other_shop, buffer, settings):
     responses = call([req, req, req, req, other])
     assert [r.status_code for r in responses] == [202, 202, 202, 429, 202]
     assert int(responses[3].headers["retry-after"]) >= 1
-    assert responses[3].json()["error"] == "rate_limited"
+    assert responses[3].json()["code"] == "rate_limited"
     assert buffer.pending_events() == 4
 
 

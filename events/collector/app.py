@@ -82,16 +82,19 @@ Responses:
 
 - ``202 {"accepted": n}`` once every event of the request is durably buffered (Redis stream
   with appendonly in production, an fsynced local spool in the embedded run).
-- ``400 {"error": "...", "errors": [{"index": i, "field": f, "message": m}, ...]}``: the WHOLE
-  request is rejected (nothing buffered) and every bad event is named by its 0-based index in
-  ``events`` (index 0 for a single event; index null for request-level problems such as
-  malformed JSON), so the SDK can drop just those and resend the rest.
+- ``400 {"code": "invalid_events", "detail": "...", "fields": {"events.<i>.<field>": m, ...}}``:
+  the WHOLE request is rejected (nothing buffered) and every bad event is named by its 0-based
+  index in ``events`` (index 0 for a single event), so the SDK can drop just those and resend
+  the rest. Request-level problems name the request's own field (``"device_id"``, ``"events"``)
+  or, with none to name (malformed JSON), only say why in ``detail``.
 - ``401`` missing or unknown ingest key; ``403`` origin not allowed, client_id mismatch or an
   inactive client; ``405`` other methods; ``413`` body over 1 MiB or more than 500 events;
   ``429`` rate limit per ingest key, with ``Retry-After`` (seconds); ``503`` the buffer is
   unavailable: nothing was accepted, retry later with the same event_ids.
 
-Every error body is ``{"error": "<code>", "message": "<Korean text>", ...}``.
+Every error body is the product's one error shape (README, "API errors"):
+``{"code": "<code>", "detail": "<Korean text>", "fields": {...}}`` (``fields`` only when a field
+is named); the codes are ``events.errors.EventsErrorCode``.
 
 Rate limit: a token bucket per ingest key, COLLECTOR_RATE_PER_KEY requests/s (default 2,000)
 with bursts of COLLECTOR_BURST_PER_KEY; kept in Redis next to the stream (one Lua call does the
@@ -105,7 +108,6 @@ import logging
 import os
 import time
 import uuid as uuidlib
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import parse_qs
 
@@ -121,8 +123,12 @@ if not django_apps.ready:  # run standalone (uvicorn events.collector.app:app)
 
 from django.conf import settings  # noqa: E402
 
+from events.catalog import Code  # noqa: E402
+from events.collector.origins import ClientInfo, client_info_from  # noqa: E402,F401  (client_info_from: old import path)
+from events.errors import EventsErrorCode as E  # noqa: E402
 from events.ingest.buffer import APPEND_LUA, BufferUnavailable, entry_header, stream_key  # noqa: E402
 from events.ingest.rows import EventInvalid, new_session_id, normalize  # noqa: E402
+from untitle.errors import error_body  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -135,69 +141,46 @@ _SESSION_FIELDS = frozenset({"client_id", "device_id", "ingest_key", "page_url",
                              "utm_medium", "utm_campaign", "utm_content", "utm_term", "device_type"})
 
 MESSAGES = {
-    "bad_json": "요청 본문이 올바른 JSON이 아닙니다.",
-    "invalid_events": "잘못된 이벤트가 있어 요청 전체를 거부했습니다. errors의 index를 확인하세요.",
-    "invalid_request": "요청 형식이 올바르지 않습니다.",
-    "missing_key": "수집 키(X-Untitle-Key)가 없습니다.",
-    "unknown_key": "알 수 없는 수집 키입니다.",
-    "inactive_client": "비활성화된 고객사입니다.",
-    "client_mismatch": "client_id가 수집 키의 고객사와 다릅니다.",
-    "origin_not_allowed": "허용되지 않은 출처(Origin)입니다.",
-    "method_not_allowed": "POST만 지원합니다.",
-    "too_large": "요청 본문은 1 MiB를 넘을 수 없습니다.",
-    "too_many_events": "한 번에 보낼 수 있는 이벤트는 500개까지입니다.",
-    "rate_limited": "요청이 너무 많습니다. 잠시 후 다시 보내세요.",
-    "unavailable": "일시적으로 이벤트를 받을 수 없습니다. 잠시 후 같은 event_id로 다시 보내세요.",
-    "not_found": "없는 경로입니다.",
-    "internal": "서버 오류가 발생했습니다.",
+    E.BAD_JSON: "요청 본문이 올바른 JSON이 아닙니다.",
+    E.INVALID_EVENTS: "잘못된 이벤트가 있어 요청 전체를 거부했습니다. fields의 events.<index>를 확인하세요.",
+    E.INVALID_REQUEST: "요청 형식이 올바르지 않습니다.",
+    E.MISSING_KEY: "수집 키(X-Untitle-Key)가 없습니다.",
+    E.UNKNOWN_KEY: "알 수 없는 수집 키입니다.",
+    E.INACTIVE_CLIENT: "비활성화된 고객사입니다.",
+    E.CLIENT_MISMATCH: "client_id가 수집 키의 고객사와 다릅니다.",
+    E.ORIGIN_NOT_ALLOWED: "허용되지 않은 출처(Origin)입니다.",
+    E.METHOD_NOT_ALLOWED: "POST만 지원합니다.",
+    E.TOO_LARGE: "요청 본문은 1 MiB를 넘을 수 없습니다.",
+    E.TOO_MANY_EVENTS: "한 번에 보낼 수 있는 이벤트는 500개까지입니다.",
+    E.RATE_LIMITED: "요청이 너무 많습니다. 잠시 후 다시 보내세요.",
+    E.UNAVAILABLE: "일시적으로 이벤트를 받을 수 없습니다. 잠시 후 같은 event_id로 다시 보내세요.",
+    E.NOT_FOUND: "없는 경로입니다.",
+    E.INTERNAL: "서버 오류가 발생했습니다.",
 }
 
 
 class HTTPError(Exception):
-    def __init__(self, status: int, code: str, **extra):
-        self.status, self.code, self.extra = status, code, extra
+    """An error answer: status, code, and the field messages of ``untitle.errors.error_body``.
+
+    ``detail`` replaces the code's message when the request as a whole has one reason to give
+    (e.g. "JSON 객체여야 합니다."); ``cors`` is set once the origin is known to be allowed.
+    """
+
+    def __init__(self, status: int, code: E, *, fields: dict | None = None, detail: str | None = None,
+                 retry_after: int | None = None):
+        self.status, self.code, self.fields, self.detail = status, code, fields, detail
+        self.retry_after = retry_after
+        self.cors = False
+
+
+def event_field(index: int, field: str | None) -> str:
+    """The ``fields`` key naming one event of the request (index 0 for a single event)."""
+    return f"events.{index}.{field}" if field else f"events.{index}"
 
 
 # ---------------------------------------------------------------------------------------------
 # Ingest key -> client, cached in memory: the ORM is too slow for every request.
 # ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ClientInfo:
-    id: int
-    is_active: bool
-    exact_origins: frozenset
-    suffix_origins: tuple  # ("https://", ".myshop.co.kr") pairs from "https://*.myshop.co.kr"
-
-    def allows(self, origin: str) -> bool:
-        if origin in self.exact_origins:
-            return True
-        for scheme, suffix in self.suffix_origins:
-            if origin.startswith(scheme) and origin.endswith(suffix) and "/" not in origin[len(scheme):]:
-                return True
-        return False
-
-
-def default_origins(mall_id: str | None) -> set[str]:
-    if not mall_id:
-        return set()
-    return {f"https://{host}{mall_id}.{domain}" for host in ("", "m.") for domain in ("cafe24.com", "cafe24shop.com")}
-
-
-def client_info_from(row: dict) -> ClientInfo:
-    exact = default_origins(row.get("mall_id"))
-    suffixes = []
-    for entry in row.get("allowed_origins") or []:
-        if not isinstance(entry, str):
-            continue
-        entry = entry.strip().rstrip("/").lower()
-        if "://*." in entry:
-            scheme, rest = entry.split("*", 1)
-            suffixes.append((scheme, rest))
-        elif entry:
-            exact.add(entry)
-    return ClientInfo(row["id"], row["is_active"], frozenset(exact), tuple(suffixes))
-
-
 class ClientCache:
     def __init__(self, ttl: float = 30.0, negative_ttl: float = 5.0):
         self.ttl, self.negative_ttl = ttl, negative_ttl
@@ -295,9 +278,9 @@ class RedisSink:
 
 
 def make_sink():
-    kind = getattr(settings, "COLLECTOR_BUFFER", "") or ("redis" if settings.REDIS_URL else "spool")
+    kind = settings.COLLECTOR_BUFFER or ("redis" if settings.REDIS_URL else "spool")
     if kind == "redis":
-        return RedisSink(settings.REDIS_URL, getattr(settings, "COLLECTOR_SHARDS", 1))
+        return RedisSink(settings.REDIS_URL, settings.COLLECTOR_SHARDS)
     return SpoolSink()
 
 
@@ -306,7 +289,7 @@ def make_sink():
 # ---------------------------------------------------------------------------------------------
 class Collector:
     def __init__(self):
-        self.clients = ClientCache(ttl=getattr(settings, "COLLECTOR_CLIENT_CACHE_TTL", 30.0))
+        self.clients = ClientCache(ttl=settings.COLLECTOR_CLIENT_CACHE_TTL)
         self._sink = None
 
     @property
@@ -336,24 +319,22 @@ class Collector:
         try:
             path = scope["path"].rstrip("/")
             if path not in COLLECTOR_PATHS:
-                raise HTTPError(404, "not_found")
+                raise HTTPError(404, E.NOT_FOUND)
             method = scope["method"]
             if method == "OPTIONS":
                 return await self._preflight(send, origin)
             if method != "POST":
-                raise HTTPError(405, "method_not_allowed")
+                raise HTTPError(405, E.METHOD_NOT_ALLOWED)
             body = await self._read_body(receive, headers)
             status, payload, cors = await self._handle(path, scope, headers, origin, body)
         except HTTPError as exc:
-            status, payload = exc.status, {"error": exc.code, "message": MESSAGES[exc.code], **exc.extra}
-            if exc.code != "origin_not_allowed" and origin and exc.extra.get("_cors"):
+            payload = error_body(exc.code, exc.detail or MESSAGES[exc.code], fields=exc.fields)
+            if exc.code != E.ORIGIN_NOT_ALLOWED and origin and exc.cors:
                 cors = origin
-            payload.pop("_cors", None)
-            retry = payload.pop("_retry_after", None)
-            return await self._respond(send, status, payload, cors, retry)
+            return await self._respond(send, exc.status, payload, cors, exc.retry_after)
         except Exception:
             log.exception("collector: unexpected error")
-            return await self._respond(send, 500, {"error": "internal", "message": MESSAGES["internal"]}, None)
+            return await self._respond(send, 500, error_body(E.INTERNAL, MESSAGES[E.INTERNAL]), None)
         return await self._respond(send, status, payload, cors)
 
     async def _lifespan(self, receive, send):
@@ -371,17 +352,17 @@ class Collector:
     async def _read_body(receive, headers) -> bytes:
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY:
-            raise HTTPError(413, "too_large")
+            raise HTTPError(413, E.TOO_LARGE)
         chunks = []
         size = 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                raise HTTPError(400, "invalid_request")
+                raise HTTPError(400, E.INVALID_REQUEST)
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > MAX_BODY:
-                raise HTTPError(413, "too_large")
+                raise HTTPError(413, E.TOO_LARGE)
             chunks.append(chunk)
             if not message.get("more_body"):
                 break
@@ -414,38 +395,37 @@ class Collector:
         try:
             data = orjson.loads(body)
         except orjson.JSONDecodeError:
-            raise HTTPError(400, "bad_json", errors=[{"index": None, "field": None, "message": MESSAGES["bad_json"]}])
+            raise HTTPError(400, E.BAD_JSON)
         if not isinstance(data, dict):
-            raise HTTPError(400, "invalid_request",
-                            errors=[{"index": None, "field": None, "message": "JSON 객체여야 합니다."}])
+            raise HTTPError(400, E.INVALID_REQUEST, detail="JSON 객체여야 합니다.")
         key = headers.get(b"x-untitle-key", b"").decode("latin-1").strip()
         if not key and scope.get("query_string"):
             key = (parse_qs(scope["query_string"].decode("latin-1")).get("key") or [""])[0]
         if not key:
             key = data.get("ingest_key") if isinstance(data.get("ingest_key"), str) else ""
         if not key:
-            raise HTTPError(401, "missing_key")
+            raise HTTPError(401, E.MISSING_KEY)
         if len(key) > 128:
-            raise HTTPError(401, "unknown_key")
+            raise HTTPError(401, E.UNKNOWN_KEY)
         client = await self.clients.get(key)
         if client is None:
-            raise HTTPError(401, "unknown_key")
+            raise HTTPError(401, E.UNKNOWN_KEY)
         cors = None
         if origin:
             if not client.allows(origin.lower()):
-                raise HTTPError(403, "origin_not_allowed")
+                raise HTTPError(403, E.ORIGIN_NOT_ALLOWED)
             cors = origin
         try:
             return await self._accept(path, key, client, data, cors)
         except HTTPError as exc:
-            exc.extra["_cors"] = bool(cors)  # let the storefront's script read why
+            exc.cors = bool(cors)  # let the storefront's script read why
             raise
 
     async def _accept(self, path, key, client, data, cors):
         if not client.is_active:
-            raise HTTPError(403, "inactive_client")
+            raise HTTPError(403, E.INACTIVE_CLIENT)
         if "client_id" in data and data["client_id"] != client.id:
-            raise HTTPError(403, "client_mismatch")
+            raise HTTPError(403, E.CLIENT_MISMATCH)
         if path == "/api/v1/sessions":
             records, payload = self._session(client, data)
             status = 201
@@ -458,31 +438,33 @@ class Collector:
                                           settings.COLLECTOR_BURST_PER_KEY)
         except BufferUnavailable:
             log.exception("collector: buffer unavailable")
-            raise HTTPError(503, "unavailable", _retry_after=1)
+            raise HTTPError(503, E.UNAVAILABLE, retry_after=1)
         if wait:
-            raise HTTPError(429, "rate_limited", _retry_after=max(1, -(-wait // 1000)))
+            raise HTTPError(429, E.RATE_LIMITED, retry_after=max(1, -(-wait // 1000)))
         return status, payload, cors
 
     @staticmethod
     def _session(client: ClientInfo, data: dict):
         unknown = data.keys() - _SESSION_FIELDS
         device_id = data.get("device_id")
-        errors = []
+        fields = {}
         if unknown:
-            errors.append({"index": None, "field": sorted(unknown)[0], "message": "알 수 없는 필드입니다."})
+            fields[sorted(unknown)[0]] = "알 수 없는 필드입니다."
         if not isinstance(device_id, str) or not 1 <= len(device_id) <= 128:
-            errors.append({"index": None, "field": "device_id", "message": "1~128자의 문자열이어야 합니다."})
-        if errors:
-            raise HTTPError(400, "invalid_request", errors=errors)
+            fields["device_id"] = "1~128자의 문자열이어야 합니다."
+        if fields:
+            raise HTTPError(400, E.INVALID_REQUEST, fields=fields)
         visitor = str(uuidlib.uuid5(VISITOR_NAMESPACE, f"{client.id}:{device_id}"))
         now = datetime.now(timezone.utc)
         session_id = new_session_id(now)  # the visit's start in ms: its session_start's own time
         event = {k: v for k, v in data.items() if k not in ("client_id", "device_id", "ingest_key")}
-        event.update(event_type=1, uuid=visitor, session_id=session_id)
+        event.update(event_type=int(Code.SESSION_START), uuid=visitor, session_id=session_id)
         try:
             rec = normalize(client.id, event, now=now)
         except EventInvalid as exc:
-            raise HTTPError(400, "invalid_request", errors=[{"index": None, "field": exc.field, "message": exc.message}])
+            if exc.field:
+                raise HTTPError(400, E.INVALID_REQUEST, fields={exc.field: exc.message})
+            raise HTTPError(400, E.INVALID_REQUEST, detail=exc.message)
         return [rec], {"uuid": visitor, "session_id": session_id, "event_id": rec["event_id"]}
 
     @staticmethod
@@ -490,27 +472,25 @@ class Collector:
         if "events" in data:
             events = data["events"]
             if not isinstance(events, list) or not events:
-                raise HTTPError(400, "invalid_request", errors=[
-                    {"index": None, "field": "events", "message": "1개 이상의 이벤트 배열이어야 합니다."}])
+                raise HTTPError(400, E.INVALID_REQUEST, fields={"events": "1개 이상의 이벤트 배열이어야 합니다."})
             if len(events) > MAX_EVENTS:
-                raise HTTPError(413, "too_many_events")
+                raise HTTPError(413, E.TOO_MANY_EVENTS)
             unknown = data.keys() - _BATCH_FIELDS
             if unknown:
-                raise HTTPError(400, "invalid_request", errors=[
-                    {"index": None, "field": sorted(unknown)[0], "message": "알 수 없는 필드입니다."}])
+                raise HTTPError(400, E.INVALID_REQUEST, fields={sorted(unknown)[0]: "알 수 없는 필드입니다."})
             defaults = {k: data[k] for k in ("uuid", "session_id") if k in data}
         else:
             events = [{k: v for k, v in data.items() if k != "ingest_key"}]
             defaults = None
-        records, errors = [], []
+        records, fields = [], {}
         now = datetime.now(timezone.utc)
         for i, event in enumerate(events):
             try:
                 records.append(normalize(client.id, event, now=now, defaults=defaults, seq=i))
             except EventInvalid as exc:
-                errors.append({"index": i, "field": exc.field, "message": exc.message})
-        if errors:
-            raise HTTPError(400, "invalid_events", errors=errors)
+                fields[event_field(i, exc.field)] = exc.message
+        if fields:
+            raise HTTPError(400, E.INVALID_EVENTS, fields=fields)
         return records
 
 

@@ -278,22 +278,25 @@
         if (queue.length) schedule();
         return;
       }
-      if (status === 400 && body && body.errors) {
-        // The collector rejects a batch whole and names each bad event: drop those, resend the rest.
-        // A refused timestamp on a fresh event means this device's clock is off: resend it
-        // without one (the collector then uses its own time) instead of losing it.
-        var bad = {}, fixed = 0, j, er;
-        for (j = 0; j < body.errors.length; j++) {
-          er = body.errors[j] || {};
-          if (er.field === 'created_at' && ready[er.index] && ready[er.index].created_at) {
-            clockOff = true; fixed++; delete ready[er.index].created_at;
-          } else bad[er.index] = 1;
+      if (status === 400 && body && body.fields) {
+        // The collector rejects a batch whole and names each bad event ("events.<index>.<field>"):
+        // drop those, resend the rest. A refused timestamp on a fresh event means this device's
+        // clock is off: resend it without one (the collector then uses its own time) instead of
+        // losing it.
+        var bad = {}, fixed = 0, j, m, at, name;
+        for (name in body.fields) {
+          m = /^events\.(\d+)(?:\.(.+))?$/.exec(name);
+          if (!m) continue;
+          at = +m[1];
+          if (m[2] === 'created_at' && ready[at] && ready[at].created_at) {
+            clockOff = true; fixed++; delete ready[at].created_at;
+          } else bad[at] = 1;
         }
         var keep = [];
         for (j = 0; j < ready.length; j++) if (!bad[j]) keep.push(ready[j]);
         // Nothing named and nothing fixed: resending the same batch would loop.
         if (keep.length === ready.length && !fixed) keep = [];
-        log('dropped invalid events', body.errors);
+        log('dropped invalid events', body.fields);
         queue = keep.concat(queue);
         if (keep.length) schedule();
         return;
