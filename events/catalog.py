@@ -89,6 +89,18 @@ NOUN_KO: dict[str, str] = {e.logical_name: e.noun_ko for e in EVENT_TYPES if e.n
 NOUN_EN: dict[str, str] = {e.logical_name: e.noun_en for e in EVENT_TYPES if e.noun_en}
 
 
+# The event table's columns in table order: events/ch_migrations creates them, and a test holds
+# this list and the migrated table equal. Everything that writes or reads whole rows (ingest,
+# import, export, the query guard) takes the list from here.
+COLUMNS: tuple[str, ...] = (
+    "event_id", "client_id", "uuid", "event_type", "order_id", "tracking_id", "product_id",
+    "product_option_id1", "product_option_id2", "product_quantity", "price", "amount", "keyword",
+    "sort_by", "page", "board_id", "article_id", "login_id", "phone_number", "page_url",
+    "category_id", "scroll_bucket", "session_id", "referrer", "utm_source", "utm_medium",
+    "utm_campaign", "utm_content", "utm_term", "device_type", "created_at",
+)
+
+
 def sql_codes(codes) -> str:
     """``(10, 11)`` for ``event_type IN ...``: codes from this table, as SQL literals."""
     return "(" + ", ".join(str(int(c)) for c in codes) + ")"

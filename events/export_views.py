@@ -1,7 +1,9 @@
 """Raw event download: the page (/c/<slug>/events/export/) and the API endpoint.
 
 Owners and marketers only: raw rows are the shop's whole behavioural record, more than a viewer
-needs. Validation errors answer 400 before anything streams; the store being down answers 503.
+needs. Validation errors answer 400 before anything streams; the store being down answers 503:
+the API in the one error shape (``EventsError`` through the exception handler), the page as
+plain text a browser shows as it is.
 """
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
@@ -9,7 +11,6 @@ from datetime import timedelta
 from typing import AsyncIterator, Iterator
 
 from django.core.handlers.asgi import ASGIRequest
-
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone as dj_timezone
@@ -17,13 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views import View
 from rest_framework.renderers import JSONRenderer
-from rest_framework.response import Response
 
 from events import clickhouse
-from events.exporting import MAX_DAYS, ExportInvalid, export_start, parse_request
+from events.errors import EventsError, EventsErrorCode
+from events.exporting import MAX_DAYS, export_start, parse_request
 from tenants.access import ClientAPIView, ClientViewMixin
+from tenants.facade import client_ip
 from tenants.models import Role
-from tenants.net import client_ip
 
 STORE_DOWN = gettext_noop("이벤트 저장소에 연결할 수 없습니다. 잠시 후 다시 시도하세요.")
 
@@ -70,8 +71,8 @@ class EventsExportView(ClientViewMixin, View):
         try:
             req = parse_request(client=self.client, start=params.get("start"), end=params.get("end"),
                                 fmt=params.get("format"))
-        except ExportInvalid as exc:
-            return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+        except EventsError as exc:
+            return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
         try:
             clickhouse.get_client()
         except clickhouse.ClickHouseUnavailable:
@@ -91,14 +92,11 @@ class EventsExportAPI(ClientAPIView):
         return super().perform_content_negotiation(request, force=True)
 
     def get(self, request, client_id):
-        try:
-            req = parse_request(client=self.client, start=request.query_params.get("start"),
-                                end=request.query_params.get("end"), fmt=request.query_params.get("format"))
-        except ExportInvalid as exc:
-            return Response({"detail": str(exc)}, status=400)
+        req = parse_request(client=self.client, start=request.query_params.get("start"),
+                            end=request.query_params.get("end"), fmt=request.query_params.get("format"))
         try:
             clickhouse.get_client()
-        except clickhouse.ClickHouseUnavailable:
-            return Response({"detail": _(STORE_DOWN)}, status=503)
+        except clickhouse.ClickHouseUnavailable as exc:
+            raise EventsError(_(STORE_DOWN), code=EventsErrorCode.UNAVAILABLE, status=503, detail=str(exc)) from None
         chunks = export_start(req=req, actor=request.user, ip_address=client_ip(request), via="api")
         return _streaming(request, req, chunks)

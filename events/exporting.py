@@ -23,9 +23,11 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 
 from events import clickhouse
-from events.ingest.rows import COLUMNS
+from events.audit import AuditAction
+from events.catalog import COLUMNS
+from events.errors import EventsError, EventsErrorCode
+from tenants.facade import audit_log
 from tenants.models import Client
-from tenants.services import audit_log
 
 MAX_DAYS = 92
 FORMATS = {"csv": ("text/csv; charset=utf-8", "csv"),
@@ -36,10 +38,6 @@ _UUIDS = ("event_id", "uuid", "session_id")
 # Long ranges of a big shop take minutes; the per-query limit applies to one day.
 _EXPORT_SETTINGS = {"max_execution_time": 300}
 _CSV_SETTINGS = {**_EXPORT_SETTINGS, "format_csv_null_representation": "", "date_time_output_format": "iso"}
-
-
-class ExportInvalid(ValueError):
-    """Bad export request; the message is for the user (Korean first)."""
 
 
 @dataclass(frozen=True)
@@ -69,20 +67,25 @@ class ExportRequest:
             day = nxt
 
 
+def _invalid(message: str) -> EventsError:
+    return EventsError(message, code=EventsErrorCode.INVALID)
+
+
 def parse_request(*, client: Client, start: str | None, end: str | None, fmt: str | None) -> ExportRequest:
+    """The export a request asks for, or ``EventsError`` (400) saying what to correct."""
     fmt = (fmt or "csv").lower()
     if fmt not in FORMATS:
-        raise ExportInvalid(_("형식은 csv 또는 parquet 중 하나여야 합니다."))
+        raise _invalid(_("형식은 csv 또는 parquet 중 하나여야 합니다."))
     if not start or not end:
-        raise ExportInvalid(_("시작일과 종료일을 YYYY-MM-DD 형식으로 지정하세요."))
+        raise _invalid(_("시작일과 종료일을 YYYY-MM-DD 형식으로 지정하세요."))
     try:
         start_d, end_d = date.fromisoformat(start), date.fromisoformat(end)
     except ValueError:
-        raise ExportInvalid(_("날짜는 YYYY-MM-DD 형식이어야 합니다.")) from None
+        raise _invalid(_("날짜는 YYYY-MM-DD 형식이어야 합니다.")) from None
     if start_d > end_d:
-        raise ExportInvalid(_("시작일이 종료일보다 늦습니다."))
+        raise _invalid(_("시작일이 종료일보다 늦습니다."))
     if (end_d - start_d).days + 1 > MAX_DAYS:
-        raise ExportInvalid(_("한 번에 최대 %(days)d일까지 내려받을 수 있습니다.") % {"days": MAX_DAYS})
+        raise _invalid(_("한 번에 최대 %(days)d일까지 내려받을 수 있습니다.") % {"days": MAX_DAYS})
     return ExportRequest(client=client, start=start_d, end=end_d, fmt=fmt)
 
 
@@ -154,7 +157,7 @@ def parquet_chunks(req: ExportRequest) -> Iterator[bytes]:
 
 def export_start(*, req: ExportRequest, actor=None, ip_address: str | None = None, via: str = "web") -> Iterator[bytes]:
     """Audit the export and return its byte stream (nothing is read until it is iterated)."""
-    audit_log(action="events.export", client=req.client, actor=actor,
+    audit_log(action=AuditAction.EXPORT, client=req.client, actor=actor,
               target=f"{req.start.isoformat()}..{req.end.isoformat()}",
               details={"format": req.fmt, "start": req.start.isoformat(), "end": req.end.isoformat(), "via": via},
               ip_address=ip_address)

@@ -65,6 +65,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from events.catalog import Code
+
 HOUR_WEIGHTS = np.array([
     3.0, 1.9, 1.1, 0.7, 0.5, 0.5, 0.8, 1.5, 2.6, 3.4, 3.9, 4.2,
     4.9, 4.6, 4.2, 4.1, 4.2, 4.5, 4.8, 5.5, 6.5, 7.2, 6.9, 5.1,
@@ -113,11 +115,17 @@ SOURCES = (
 OTHER_PAGES = ("/myshop/index.html", "/order/basket.html", "/shopinfo/company.html",
                "/board/free/list.html?board_no=4", "/product/search.html", "/myshop/order/list.html")
 
-# Event codes (events/catalog.py)
-SESSION_START, LOGIN, SIGNUP, SEARCH, CAT_START, CAT_END, MAIN_START, MAIN_END = 1, 10, 11, 20, 21, 22, 31, 32
-CART_ADD, CART_REMOVE, WISHLIST, CHECKOUT, ORDER, CANCEL = 41, 42, 51, 61, 62, 63
-BOARD_START, BOARD_END, REVIEW, PV_START, PV_END, SCROLL = 71, 72, 73, 82, 83, 91
-PAGE_START, PAGE_END, PUSH_SUBSCRIBE, MESSAGE_CLICK = 92, 93, 101, 102
+# Event codes from the catalog, as plain ints: they index numpy tables and fill uint8 arrays.
+SESSION_START, LOGIN, SIGNUP, SEARCH = (int(c) for c in (Code.SESSION_START, Code.LOGIN, Code.SIGNUP, Code.SEARCH))
+CAT_START, CAT_END, MAIN_START, MAIN_END = (int(c) for c in (Code.CATEGORY_VIEW_START, Code.CATEGORY_VIEW_END,
+                                                             Code.MAIN_VIEW_START, Code.MAIN_VIEW_END))
+CART_ADD, CART_REMOVE, WISHLIST, CHECKOUT, ORDER, CANCEL = (int(c) for c in (
+    Code.CART_ADD, Code.CART_REMOVE, Code.WISHLIST_ADD, Code.CHECKOUT_START, Code.ORDER_COMPLETE, Code.ORDER_CANCEL))
+BOARD_START, BOARD_END, REVIEW, PV_START, PV_END, SCROLL = (int(c) for c in (
+    Code.BOARD_VIEW_START, Code.BOARD_VIEW_END, Code.REVIEW_WRITE, Code.PRODUCT_VIEW_START, Code.PRODUCT_VIEW_END,
+    Code.SCROLL))
+PAGE_START, PAGE_END, PUSH_SUBSCRIBE, MESSAGE_CLICK = (int(c) for c in (
+    Code.PAGE_VIEW_START, Code.PAGE_VIEW_END, Code.PUSH_SUBSCRIBE, Code.MESSAGE_CLICK))
 
 # Mean seconds between the previous event and this one (dwell time for *_end events).
 _GAP = np.full(256, 6.0)

@@ -217,8 +217,10 @@ def test_ch_migrations_are_idempotent(db):
     from events import ch_migrate
 
     assert ch_migrate.migrate() == []
-    cols = [r[0] for r in clickhouse.query("SELECT name FROM system.columns WHERE table = 'event' AND database = currentDatabase()").rows]
+    cols = [r[0] for r in clickhouse.query("SELECT name FROM system.columns WHERE table = 'event' AND database = currentDatabase() ORDER BY position").rows]
     assert set(COLUMNS) <= set(cols)
+    # The catalog's column list is the migrated table's, name for name and in table order.
+    assert list(catalog.COLUMNS) == cols and COLUMNS is catalog.COLUMNS
 
 
 @pytest.mark.django_db

@@ -38,11 +38,11 @@ def get_buffer():
     """The buffer this deployment uses (settings.COLLECTOR_BUFFER: "redis" or "spool")."""
     from django.conf import settings
 
-    from events.ingest.buffer import RedisStreamBuffer, Spool
+    from events.ingest.buffer import RedisStreamBuffer
 
-    kind = getattr(settings, "COLLECTOR_BUFFER", "") or ("redis" if settings.REDIS_URL else "spool")
+    kind = settings.COLLECTOR_BUFFER or ("redis" if settings.REDIS_URL else "spool")
     if kind == "redis":
-        return RedisStreamBuffer(settings.REDIS_URL, shards=getattr(settings, "COLLECTOR_SHARDS", 1))
+        return RedisStreamBuffer(settings.REDIS_URL, shards=settings.COLLECTOR_SHARDS)
     return _spool(str(settings.VAR_DIR / "spool"))
 
 
@@ -209,7 +209,7 @@ def inserted_hooks() -> list:
     from django.conf import settings
     from django.utils.module_loading import import_string
 
-    paths = tuple(getattr(settings, "EVENT_INSERTED_HOOKS", ()))
+    paths = tuple(settings.EVENT_INSERTED_HOOKS)
     if _hooks[0] != paths:
         _hooks = (paths, [import_string(path.replace(":", ".")) for path in paths])
     return _hooks[1]

@@ -1,7 +1,8 @@
 """One event's validation and normalization, shared by the collector and importers.
 
-Pure Python (no Django import at module level) so the collector's hot path stays cheap; the
-phone-hash key comes from settings lazily, or is passed in.
+Pure Python (no Django import) so the collector's hot path stays cheap and the module is tested
+without a database; the phone-hash key is derived from SECRET_KEY, which events' AppConfig hands
+in at start-up (``use_secret_key``), or is passed in.
 """
 from __future__ import annotations
 
@@ -16,14 +17,8 @@ from datetime import datetime, timedelta, timezone
 
 from events import catalog
 
-# The event table's columns (events/ch_migrations), in insert order.
-COLUMNS: tuple[str, ...] = (
-    "event_id", "client_id", "uuid", "event_type", "order_id", "tracking_id", "product_id",
-    "product_option_id1", "product_option_id2", "product_quantity", "price", "amount", "keyword",
-    "sort_by", "page", "board_id", "article_id", "login_id", "phone_number", "page_url",
-    "category_id", "scroll_bucket", "session_id", "referrer", "utm_source", "utm_medium",
-    "utm_campaign", "utm_content", "utm_term", "device_type", "created_at",
-)
+# The event table's columns, in table order (``to_row`` lists and store.insert_events take it).
+COLUMNS = catalog.COLUMNS
 
 MAX_FUTURE = timedelta(minutes=5)
 MAX_AGE = timedelta(days=7)
@@ -59,13 +54,16 @@ class EventInvalid(ValueError):
 _phone_key: bytes | None = None
 
 
+def use_secret_key(secret_key: str) -> None:
+    """Derive the phone-number HMAC key from the project's SECRET_KEY (events.apps at start-up)."""
+    global _phone_key
+    _phone_key = hashlib.sha256(b"untitle/phone-number/v1|" + secret_key.encode()).digest()
+
+
 def phone_key() -> bytes:
     """HMAC key for phone numbers, derived from SECRET_KEY so it never sits next to the data."""
-    global _phone_key
     if _phone_key is None:
-        from django.conf import settings
-
-        _phone_key = hashlib.sha256(b"untitle/phone-number/v1|" + settings.SECRET_KEY.encode()).digest()
+        raise RuntimeError("no phone-number key: Django's events app (or use_secret_key) sets it up")
     return _phone_key
 
 

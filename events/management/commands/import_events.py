@@ -9,9 +9,10 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from events import clickhouse
+from events.audit import AuditAction
 from events.importing import FORMATS, ImportFailed, import_file
+from tenants.facade import audit_log
 from tenants.models import Client
-from tenants.services import audit_log
 
 
 class Command(BaseCommand):
@@ -36,7 +37,7 @@ class Command(BaseCommand):
             raise CommandError(f"event store unavailable, nothing lost - run the import again: "
                                f"{str(exc).splitlines()[0][:200]}") from None
         out = result.as_dict()
-        audit_log(action="events.import", client=client, target=out["file"][-200:],
+        audit_log(action=AuditAction.IMPORT, client=client, target=out["file"][-200:],
                   details={k: out[k] for k in ("format", "rows", "inserted", "skipped_existing")})
         if opts["format"] == "json":
             self.stdout.write(json.dumps(out, ensure_ascii=False))
