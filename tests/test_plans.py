@@ -5,7 +5,7 @@ Gemini is faked at the HTTP layer (respx) with generateContent bodies; everythin
 """
 import json
 import uuid
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from io import StringIO
 
 import httpx
@@ -19,8 +19,8 @@ from events import clickhouse
 from plans import services
 from plans.engine.schema import BANDS, CELLS, cell_key
 from plans.models import PlanDraft, PlanFeedback, Recommendation
-from tenants.models import AuditEntry, Role
-from tests.factories import make_client, make_member
+from tenants.models import AuditEntry
+from tests.factories import make_client
 
 pytestmark = pytest.mark.django_db
 

@@ -175,7 +175,10 @@ def bursty_frame(rate: float, tail: list, seed: int = 3, views_per_visit: int = 
     rec[13 - len(tail):] = tail
     keys = f.keys + [key]
     order = sorted(range(len(keys)), key=lambda i: keys[i])
-    stack = lambda m, row: np.vstack([m, row[None, :]])[order]
+
+    def stack(m, row):
+        return np.vstack([m, row[None, :]])[order]
+
     return Frame(at=AT, keys=[keys[i] for i in order], recent=stack(f.recent, rec),
                  yesterday=stack(f.yesterday, draw(48)), week=stack(f.week, draw(48)))
 
