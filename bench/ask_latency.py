@@ -77,7 +77,10 @@ def measure(client, *, shop: int, today: date, reps: int) -> list[dict]:
 def report(results: list[dict], *, events: int, load_s: float, reps: int) -> str:
     all_t = sorted(t for r in results for t in r["times"])
     fronts = sorted(t for r in results for t in r["front"])
-    p = lambda xs, q: xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+
+    def p(xs, q):
+        return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+
     lines = [
         f"Offline engine end to end (parse + compile + run on chDB + summary), {events:,} events in the "
         f"measured shop plus {events // 10:,} in a second shop, one part per partition, "

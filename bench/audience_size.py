@@ -65,8 +65,9 @@ def pct(xs: list[float], q: float) -> float:
 
 def measure(client, *, shop: int, today: date, reps: int, redis_url: str | None) -> dict:
     from events.clickhouse import READ_SETTINGS
+    from events.sql import MEMBER_IDS_OF_UUIDS as MEMBER_IDS_SQL
     from insights.audience import rules as R
-    from insights.query.compiler import MEMBER_IDS_SQL, compile_audience_size, compile_query
+    from insights.query.compiler import compile_audience_size, compile_query
 
     cache = None
     if redis_url:

@@ -62,12 +62,11 @@ def audience_members(*, client: Client, segment_id: int | None = None, saved_que
     """
     from itertools import islice
 
-    from events import clickhouse
-
+    from . import store
     from .models import SavedQuery, Segment
     from .query.compiler import compile_query
     from .query.ir import Query
-    from .segments import segment_members
+    from .segments.selectors import segment_members
 
     if segment_id is not None:
         segment = Segment.objects.filter(client=client, pk=segment_id).first()
@@ -82,14 +81,12 @@ def audience_members(*, client: Client, segment_id: int | None = None, saved_que
     compiled = compile_query(Query.model_validate(sq.ir), client_id=client.pk, timezone=client.timezone,
                              today=today or client.today(), limit=limit)
     # An audience query answers (uuid, member_id) already; one row past ``limit`` only says "more".
-    rows = clickhouse.query(compiled.sql, compiled.params, settings_={"max_result_rows": limit + 1})
-    return [(str(u), m or "") for u, m in rows.rows[:limit]]
+    rows = store.audience_rows(compiled.sql, compiled.params, limit=limit)
+    return [(str(u), m or "") for u, m in rows[:limit]]
 
 
 def member_ids(*, client: Client, uuids: list) -> dict[str, str]:
     """Cafe24 member ids of the given visitors, where they ever logged in (one result page)."""
-    from events.facade import member_ids_of
+    from . import store
 
-    from .services import _query_settings
-
-    return member_ids_of(client_id=client.pk, uuids=list(uuids)[:1000], settings_=_query_settings())
+    return store.member_ids(client_id=client.pk, uuids=uuids)

@@ -1,22 +1,27 @@
 from django.urls import path
 
-from . import api, segments_api, segments_views, views
+from .ask import api as ask_api
+from .ask import views as ask_views
+from .saved_queries import api as saved_api
+from .saved_queries import views as saved_views
+from .segments import api as segments_api
+from .segments import views as segments_views
 
 app_name = "insights"
 urlpatterns = [
-    path("c/<slug:slug>/ask/", views.AskPageView.as_view(), name="ask"),
-    path("c/<slug:slug>/ask/saved/", views.SavedQueryListView.as_view(), name="saved"),
-    path("c/<slug:slug>/ask/saved/<int:pk>/", views.SavedQueryDetailView.as_view(), name="saved_detail"),
-    path("api/v1/clients/<int:client_id>/ask", api.AskAPI.as_view(), name="api-ask"),
-    path("api/v1/clients/<int:client_id>/ask/", api.AskAPI.as_view()),
-    path("api/v1/clients/<int:client_id>/sql", api.RawSQLAPI.as_view(), name="api-sql"),
-    path("api/v1/clients/<int:client_id>/queries/", api.SavedQueryListAPI.as_view(), name="api-queries"),
-    path("api/v1/clients/<int:client_id>/queries/<int:pk>", api.SavedQueryDetailAPI.as_view(), name="api-query"),
-    path("api/v1/clients/<int:client_id>/queries/<int:pk>/run", api.SavedQueryRunAPI.as_view(),
+    path("c/<slug:slug>/ask/", ask_views.AskPageView.as_view(), name="ask"),
+    path("c/<slug:slug>/ask/saved/", saved_views.SavedQueryListView.as_view(), name="saved"),
+    path("c/<slug:slug>/ask/saved/<int:pk>/", saved_views.SavedQueryDetailView.as_view(), name="saved_detail"),
+    path("api/v1/clients/<int:client_id>/ask", ask_api.AskAPI.as_view(), name="api-ask"),
+    path("api/v1/clients/<int:client_id>/ask/", ask_api.AskAPI.as_view()),
+    path("api/v1/clients/<int:client_id>/sql", ask_api.RawSQLAPI.as_view(), name="api-sql"),
+    path("api/v1/clients/<int:client_id>/queries/", saved_api.SavedQueryListAPI.as_view(), name="api-queries"),
+    path("api/v1/clients/<int:client_id>/queries/<int:pk>", saved_api.SavedQueryDetailAPI.as_view(), name="api-query"),
+    path("api/v1/clients/<int:client_id>/queries/<int:pk>/run", saved_api.SavedQueryRunAPI.as_view(),
          name="api-query-run"),
-    path("api/v1/clients/<int:client_id>/queries/<int:pk>/runs", api.SavedQueryRunsAPI.as_view(),
+    path("api/v1/clients/<int:client_id>/queries/<int:pk>/runs", saved_api.SavedQueryRunsAPI.as_view(),
          name="api-query-runs"),
-    path("api/v1/clients/<int:client_id>/runs/<int:pk>", api.QueryRunAPI.as_view(), name="api-run"),
+    path("api/v1/clients/<int:client_id>/runs/<int:pk>", saved_api.QueryRunAPI.as_view(), name="api-run"),
     # audience builder and segments
     path("c/<slug:slug>/audiences/", segments_views.AudienceBuilderView.as_view(), name="audiences"),
     path("c/<slug:slug>/audiences/segments/<int:pk>/", segments_views.SegmentDetailView.as_view(),

@@ -106,7 +106,7 @@ def test_raw_sql_needs_marketer_and_reads_only_this_shop(login, shop, other_shop
 
 
 @pytest.mark.parametrize("sql", [
-    f"SELECT count() FROM event WHERE client_id = 999999",
+    "SELECT count() FROM event WHERE client_id = 999999",
     "SELECT * FROM system.tables",
     "INSERT INTO event (client_id) VALUES (1)",
     "SELECT 1; DROP TABLE event",

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from insights import services
+from insights.saved_queries import services
 from tests.ask_support import viewers_ir
 
 pytestmark = pytest.mark.django_db

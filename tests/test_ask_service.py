@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from insights import services
-from insights.services import AskError
+from insights.ask import services
+from insights.errors import AskError
 from tests.ask_support import TODAY, bulk_views, daily_views_ir, local, product_viewers, put, viewers_ir
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +125,7 @@ def test_memory_limit_becomes_a_korean_message(shop, settings):
 
 def test_today_defaults_to_the_shops_local_date(shop):
     ans = services.ask_question(client=shop, ir=viewers_ir("3"))
-    assert ans["window"]["end"] == services.client_today(shop).isoformat()
+    assert ans["window"]["end"] == shop.today().isoformat()
 
 
 # --- Gemini, faked at the HTTP layer -----------------------------------------------------
@@ -153,8 +153,8 @@ def test_gemini_answer_is_compiled_and_run(shop, other_shop, settings):
 
     settings.GEMINI_API_KEY, settings.GEMINI_MODEL = "test-key", "gemini-2.5-flash"
     mine = product_viewers(shop, 2)
-    product_viewers(shop, 1, product="77", day=services.client_today(shop))  # this week's vocabulary
-    product_viewers(other_shop, 1, product="4242", day=services.client_today(other_shop))
+    product_viewers(shop, 1, product="77", day=shop.today())  # this week's vocabulary
+    product_viewers(other_shop, 1, product="4242", day=other_shop.today())
     with respx.mock:
         route = respx.post(GEMINI_URL).mock(return_value=httpx.Response(200, json=gemini_body(viewers_ir("3"))))
         ans = services.ask_question(client=shop, question="요즘 3번 상품 본 사람들", today=TODAY)

@@ -4,7 +4,8 @@ client's segment. Also the two compiler fixes (one active-visitor rule, exact tr
 import pytest
 from django.core.cache import cache
 
-from insights import segments, services
+from insights.ask import services
+from insights.segments import services as segments
 from insights.models import Segment
 from tenants.models import AuditEntry
 from tests.audience_support import CART_NO_ORDER, MOBILE_P2, TODAY, days_ago, put, shop_story, visitor
@@ -81,7 +82,7 @@ def test_cache_is_by_ir_and_expires(shop, marketer, login):
 def test_bad_rules_answer_field_errors_and_reasons(shop, viewer, login):
     api = login(viewer)
     res = size(api, shop, {"op": "and", "items": [{"filter": "viewed_product", "params": {"days": 400}}]})
-    assert res.status_code == 400 and res.json()["errors"] == {"items.0.params.days": "365 이하로 입력해 주세요."}
+    assert res.status_code == 400 and res.json()["fields"] == {"items.0.params.days": "365 이하로 입력해 주세요."}
     res = size(api, shop, {"op": "and", "items": []})
     assert res.status_code == 400 and "필터를 하나 이상" in res.json()["detail"]
     res = size(api, shop, {"op": "and", "items": [{"filter": "sms_consent"}]})
@@ -124,7 +125,7 @@ def test_viewer_cannot_save_marketer_can_and_it_is_audited(shop, marketer, viewe
     assert res.status_code == 409
     res = login(marketer).post(url, {"name": "x", "rules": {"op": "and", "items": [
         {"filter": "viewed_product", "params": {"min_count": 0}}]}}, content_type="application/json")
-    assert res.status_code == 400 and "items.0.params.min_count" in res.json()["errors"]
+    assert res.status_code == 400 and "items.0.params.min_count" in res.json()["fields"]
 
 
 def test_another_clients_segment_is_404(shop, other_shop, marketer, login):

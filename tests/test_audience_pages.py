@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from insights import segments
+from insights.segments import services as segments
 from tests.audience_support import CART_NO_ORDER, TODAY, shop_story
 
 pytestmark = pytest.mark.django_db

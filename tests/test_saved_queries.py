@@ -5,9 +5,9 @@ import json
 import pytest
 from django_celery_beat.models import PeriodicTask
 
-from insights import services
+from insights.saved_queries import services
 from insights.models import QueryRun, SavedQuery
-from insights.services import AskError
+from insights.errors import AskError
 from tenants.models import AuditEntry
 from tests.ask_support import bulk_views, daily_views_ir, product_viewers, viewers_ir
 
@@ -124,7 +124,7 @@ def test_another_clients_saved_query_and_run_are_404(login, marketer, shop, othe
 
 
 def test_run_succeeds_with_result_history_and_audit(shop, marketer):
-    mine = product_viewers(shop, 3, day=services.client_today(shop))
+    mine = product_viewers(shop, 3, day=shop.today())
     sq = services.saved_query_create(client=shop, name="조회자", ir=viewers_ir(), owner=marketer)
     run = services.query_run_start(saved_query=sq, user=marketer, enqueue=False)
     assert run.status == QueryRun.Status.QUEUED
@@ -134,7 +134,7 @@ def test_run_succeeds_with_result_history_and_audit(shop, marketer):
     assert run.kind == "A" and run.row_count == 3 and run.rows_read > 0
     assert run.started_at <= run.finished_at and run.duration_ms is not None
     assert sorted(r[0] for r in run.result["rows"]) == mine
-    assert run.window_end == services.client_today(shop)
+    assert run.window_end == shop.today()
     assert run.summary and not run.error
     audit = AuditEntry.objects.get(client=shop, action="query.run")
     assert audit.actor == marketer and audit.details["run_id"] == run.pk and audit.details["status"] == "succeeded"
@@ -150,7 +150,7 @@ def test_run_orphaned_by_a_dead_worker_is_picked_up_again(shop):
 
     from django.utils import timezone
 
-    product_viewers(shop, 1, day=services.client_today(shop))
+    product_viewers(shop, 1, day=shop.today())
     sq = services.saved_query_create(client=shop, name="고아 실행", ir=viewers_ir())
     run = services.query_run_start(saved_query=sq, enqueue=False)
     QueryRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now() - timedelta(seconds=30))
@@ -163,7 +163,7 @@ def test_run_orphaned_by_a_dead_worker_is_picked_up_again(shop):
 def test_large_audience_is_kept_in_a_clickhouse_table_and_paged_from_it(login, marketer, shop, settings,
                                                                       django_capture_on_commit_callbacks):
     settings.INSIGHTS_RUN_INLINE_ROWS = 4
-    mine = product_viewers(shop, 9, day=services.client_today(shop))
+    mine = product_viewers(shop, 9, day=shop.today())
     sq = services.saved_query_create(client=shop, name="큰 대상", ir=viewers_ir(), owner=marketer)
     run = services.query_run_execute(run_id=services.query_run_start(saved_query=sq, enqueue=False).pk)
     assert run.result_table == f"query_result_{run.pk}"
@@ -190,7 +190,7 @@ def test_kept_audience_table_honours_did_x_but_not_y(login, marketer, shop, sett
     from tests.ask_support import local, put_many
 
     settings.INSIGHTS_RUN_INLINE_ROWS = 1
-    today = services.client_today(shop)
+    today = shop.today()
     carted = [uuid.uuid4() for _ in range(5)]
     rows = [(v, 41, local(today, 9), {"product_id": "3"}) for v in carted]
     rows += [(v, 62, local(today, 10), {"product_id": "3", "order_id": f"o{i}", "amount": 1000})
@@ -211,7 +211,7 @@ def test_only_the_newest_kept_tables_survive_repeated_runs(shop, settings, djang
     from events import clickhouse
 
     settings.INSIGHTS_RUN_INLINE_ROWS, settings.INSIGHTS_KEPT_RESULT_TABLES = 1, 1
-    product_viewers(shop, 3, day=services.client_today(shop))
+    product_viewers(shop, 3, day=shop.today())
     sq = services.saved_query_create(client=shop, name="매주 대상", ir=viewers_ir())
     first = services.query_run_execute(run_id=services.query_run_start(saved_query=sq, enqueue=False).pk)
     with django_capture_on_commit_callbacks(execute=True):
@@ -224,7 +224,7 @@ def test_only_the_newest_kept_tables_survive_repeated_runs(shop, settings, djang
 
 
 def test_clickhouse_timeout_fails_the_run_with_a_korean_message(shop, settings):
-    bulk_views(shop, 400_000, day=services.client_today(shop))
+    bulk_views(shop, 400_000, day=shop.today())
     settings.INSIGHTS_QUERY_SETTINGS = {"max_execution_time": 0.001, "timeout_overflow_mode": "throw"}
     sq = services.saved_query_create(client=shop, name="일별", ir=daily_views_ir())
     run = services.query_run_execute(run_id=services.query_run_start(saved_query=sq, enqueue=False).pk)
@@ -236,7 +236,7 @@ def test_clickhouse_timeout_fails_the_run_with_a_korean_message(shop, settings):
 
 
 def test_scheduled_tick_records_and_runs(shop):
-    product_viewers(shop, 2, day=services.client_today(shop))
+    product_viewers(shop, 2, day=shop.today())
     sq = services.saved_query_create(client=shop, name="매일", ir=viewers_ir(), schedule="0 9 * * *")
     run = services.query_run_scheduled(saved_query_id=sq.pk)
     assert run.trigger == QueryRun.Trigger.SCHEDULE and run.status == QueryRun.Status.SUCCEEDED

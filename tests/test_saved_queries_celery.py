@@ -5,7 +5,7 @@ import time
 import pytest
 
 import insights.tasks  # noqa: F401  - registers the shared tasks before the test app finalizes
-from insights import services
+from insights.saved_queries import services
 from insights.models import QueryRun
 from tenants.models import AuditEntry
 from tests.ask_support import bulk_views, daily_views_ir, product_viewers, viewers_ir
@@ -26,7 +26,7 @@ def wait_finished(api, url, timeout=30.0):
 
 
 def test_run_through_the_worker_succeeds_and_is_audited(celery_worker, login, marketer, shop):
-    mine = product_viewers(shop, 3, day=services.client_today(shop))
+    mine = product_viewers(shop, 3, day=shop.today())
     sq = services.saved_query_create(client=shop, name="오늘 조회자", ir=viewers_ir(), owner=marketer)
     api = login(marketer)
 
@@ -39,7 +39,7 @@ def test_run_through_the_worker_succeeds_and_is_audited(celery_worker, login, ma
     assert done["status"] == "succeeded", done
     assert done["progress"] == 100 and done["row_count"] == 3
     assert sorted(r[0] for r in done["result"]["rows"]) == mine
-    assert done["window"]["end"] == services.client_today(shop).isoformat()
+    assert done["window"]["end"] == shop.today().isoformat()
 
     run = QueryRun.objects.get(pk=body["run_id"])
     assert run.started_at and run.finished_at and run.rows_read > 0
@@ -51,7 +51,7 @@ def test_run_through_the_worker_succeeds_and_is_audited(celery_worker, login, ma
 
 
 def test_clickhouse_timeout_in_the_worker_fails_the_run_in_korean(celery_worker, login, viewer, shop, settings):
-    bulk_views(shop, 400_000, day=services.client_today(shop))
+    bulk_views(shop, 400_000, day=shop.today())
     settings.INSIGHTS_QUERY_SETTINGS = {"max_execution_time": 0.001, "timeout_overflow_mode": "throw"}
     sq = services.saved_query_create(client=shop, name="일별 조회", ir=daily_views_ir())
     api = login(viewer)  # running is a read: a viewer may start a run

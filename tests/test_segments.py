@@ -10,8 +10,9 @@ import httpx
 import pytest
 import respx
 
-from insights import segments
-from insights.audience import members
+from insights.segments import selectors
+from insights.segments import services as segments
+from insights.segments.selectors import segment_members as members
 from insights.models import SegmentSnapshot
 from tenants.models import AuditEntry
 from tests.audience_support import CART_NO_ORDER, TODAY, days_ago, put, shop_story, visitor
@@ -36,9 +37,9 @@ def test_refresh_versions_with_entered_and_left(shop, marketer):
                (newcomer, 41, days_ago(1), {"product_id": "3"})])
     s2 = refresh(seg)
     assert (s2.version, s2.size, s2.entered, s2.left) == (2, 3, 1, 1)
-    ch = segments.segment_changes(client=shop, segment=seg, kind="entered", membership=marketer.memberships.get())
+    ch = selectors.segment_changes(client=shop, segment=seg, kind="entered", membership=marketer.memberships.get())
     assert [r["uuid"] for r in ch["rows"]] == [str(newcomer)]
-    ch = segments.segment_changes(client=shop, segment=seg, kind="left", membership=marketer.memberships.get())
+    ch = selectors.segment_changes(client=shop, segment=seg, kind="left", membership=marketer.memberships.get())
     assert [r["uuid"] for r in ch["rows"]] == [leaver]
     assert sorted(u for u, _m in members(client=shop, segment=seg)) == sorted(story["carters"][1:] + [str(newcomer)])
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from events import catalog
+from events.sql import IDENTITY
 
 from . import ir
 from .window import ResolvedWindow, resolve
@@ -346,7 +346,7 @@ def _audience(b: _Builder, q: ir.Query, limit: int) -> str:
     aud = b.node(q.audience)
     # Cafe24 member id where known: the latest login_id the visitor logged in or signed up with.
     members = b.cte("members", f"SELECT uuid, argMax(login_id, created_at) AS login_id FROM event "
-                               f"WHERE client_id = {{client_id:Int32}} AND event_type IN (10, 11) "
+                               f"WHERE client_id = {{client_id:Int32}} AND event_type IN {IDENTITY} "
                                f"AND uuid IN (SELECT uuid FROM {aud}) GROUP BY uuid")
     # One row past the cap tells the caller the list was truncated.
     return b.render(f"SELECT a.uuid AS uuid, m.login_id AS member_id\nFROM {aud} AS a "
@@ -453,12 +453,6 @@ def _funnel(b: _Builder, a: ir.Aggregate, pop: str | None) -> str:
         f"FROM {levels} ARRAY JOIN range(1, {len(steps) + 1}) AS step\nGROUP BY step\nORDER BY step")
 
 
-# Member ids of a handful of visitors (the live-size sample): a slice of the sort key (logins).
-MEMBER_IDS_SQL = ("SELECT uuid, argMax(login_id, created_at) AS member_id FROM event "
-                  "WHERE client_id = {client_id:Int32} AND event_type IN (10, 11) AND uuid IN {uuids:Array(UUID)} "
-                  "GROUP BY uuid")
-
-
 def compile_audience_size(q: ir.Query, *, client_id: int, timezone: str, today: date,
                           sample: int = 20) -> CompiledQuery:
     """The builder's live count: total visitors, members among them, and ``sample`` visitor ids.
@@ -467,7 +461,7 @@ def compile_audience_size(q: ir.Query, *, client_id: int, timezone: str, today: 
     is inlined twice; a window ``count() OVER ()`` would sort the whole audience for 20 rows).
     "Member" = logged in or signed up at least once: a set of the shop's logged-in visitors (a
     slice of the sort key) is cheaper than joining their latest login ids. The sample's member
-    ids come from ``MEMBER_IDS_SQL`` for those few visitors.
+    ids come from ``events.sql.MEMBER_IDS_OF_UUIDS`` for those few visitors.
     """
     if q.kind != "A":
         raise CompileError("대상(A) 규칙만 인원을 셀 수 있습니다")
@@ -477,7 +471,7 @@ def compile_audience_size(q: ir.Query, *, client_id: int, timezone: str, today: 
     aud = b.node(q.audience)
     # login and signup rows always carry login_id (catalog: required), so the uuid column alone
     # answers "logged in": reading the large login_id dictionary is what costs here.
-    logged_in = "SELECT uuid FROM event WHERE client_id = {client_id:Int32} AND event_type IN (10, 11)"
+    logged_in = f"SELECT uuid FROM event WHERE client_id = {{client_id:Int32}} AND event_type IN {IDENTITY}"
     sql = b.render(f"SELECT count() AS size, countIf(a.uuid IN ({logged_in})) AS members, "
                    f"arraySort(groupArray({int(sample)})(a.uuid)) AS sample\nFROM {aud} AS a")
     return CompiledQuery(sql=sql, params=b.params, window=window, kind="A", limit=sample)

@@ -157,7 +157,7 @@
     $("audience-error").hidden = true;
   }
   function showErrors(err) {
-    const errors = (err.data && err.data.errors) || {};
+    const errors = (err.data && err.data.fields) || {};
     let placed = false;
     Object.keys(errors).forEach(function (path) {
       const spot = document.querySelector('[data-error="' + path + '"]');

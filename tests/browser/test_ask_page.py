@@ -2,7 +2,7 @@
 run it through a real Celery worker and watch the history row finish."""
 import pytest
 
-from insights import services
+from insights.saved_queries import services
 from tests.ask_support import product_viewers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,7 +15,7 @@ def collect_errors(page) -> list:
 
 
 def test_ask_on_the_page_shows_summary_window_and_table(page, browser_login, shop, marketer, celery_worker):
-    today = services.client_today(shop)
+    today = shop.today()
     visitors = product_viewers(shop, 3, day=today)
     errors = collect_errors(page)
     browser_login(marketer)
@@ -66,7 +66,7 @@ def test_question_the_engine_cannot_answer_shows_the_reason(page, browser_login,
 
 
 def test_edited_rules_rerun_and_bad_json_is_explained(page, browser_login, shop, viewer):
-    today = services.client_today(shop)
+    today = shop.today()
     product_viewers(shop, 2, product="3", day=today)
     product_viewers(shop, 5, product="8", day=today)
     browser_login(viewer)
@@ -92,7 +92,7 @@ def test_saved_query_opens_with_its_rules_and_takes_edited_ones(page, browser_lo
     from insights.models import SavedQuery
     from tests.ask_support import viewers_ir
 
-    today = services.client_today(shop)
+    today = shop.today()
     product_viewers(shop, 1, product="3", day=today)
     product_viewers(shop, 4, product="8", day=today)
     sq = services.saved_query_create(client=shop, name="상품 조회자", question="상품 3 본 사람", ir=viewers_ir("3"))

@@ -3,14 +3,13 @@ a rule rewrites the description and recounts, a bad value shows a field error, s
 segment page, a refresh through a real Celery worker fills the size and the export link works."""
 import pytest
 
-from insights import services
 from tests.audience_support import shop_story
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_sentence_rules_live_size_save_refresh_export(page, browser_login, shop, marketer, celery_worker):
-    today = services.client_today(shop)
+    today = shop.today()
     story = shop_story(shop, today=today)
     errors: list = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -19,7 +18,6 @@ def test_sentence_rules_live_size_save_refresh_export(page, browser_login, shop,
 
     page.fill("#nl-question", "최근 7일 장바구니에 담았지만 구매하지 않은 사람")
     page.click("[data-testid=nl-submit]")
-    size = page.locator("[data-testid=size]")
     page.wait_for_function("document.querySelector('[data-testid=size]').textContent === '3'", timeout=15_000)
     assert "장바구니" in page.locator("[data-testid=description]").inner_text()
     assert page.locator("[data-testid=sample] tbody tr").count() == 3

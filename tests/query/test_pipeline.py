@@ -2,10 +2,9 @@
 sentence, kind C for what cannot be answered, truncation of large audiences."""
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
-from pydantic import ValidationError
 
 from insights.query import ir
 from insights.query.pipeline import OfflineEngine, answer

@@ -10,8 +10,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from insights import services
-from insights.services import AskError
+from insights.ask import services
+from insights.errors import AskError
 from tenants.models import Client
 
 

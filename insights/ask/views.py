@@ -1,7 +1,7 @@
-"""The 질문하기 pages: ask a question, see the answer, save it; saved questions and their runs.
+"""The 질문하기 page: ask a question, see the answer, save it.
 
-The pages render the shell and the saved data; asking and running go through the JSON API
-(static/js/ask*.js), so the page and scripts see exactly what API users see.
+The page renders the shell; asking goes through the JSON API (static/js/ask*.js), so the page
+and scripts see exactly what API users see. ``ui_text`` is shared with the saved-question pages.
 """
 from django.conf import settings
 from django.urls import reverse
@@ -11,7 +11,8 @@ from django.views.generic import TemplateView
 from tenants.access import ClientViewMixin
 from tenants.models import Role
 
-from . import selectors, services
+from ..saved_queries import selectors
+from . import services
 
 QUESTION_EXAMPLES = [
     _("최근 7일 동안 상품을 두 번 이상 본 방문자"),
@@ -26,7 +27,7 @@ def ui_text() -> dict:
     """Strings the scripts show, translated server-side (Korean first)."""
     from events import catalog
 
-    from .query import ir
+    from ..query import ir
 
     events = {"any_event": _("아무 행동")}
     for name in ir.EVENT_NAMES:
@@ -81,7 +82,7 @@ def _force_str(value):
     return str(value)
 
 
-def _api_urls(client) -> dict:
+def api_urls(client) -> dict:
     cid = client.pk
     return {
         "ask": reverse("insights:api-ask", kwargs={"client_id": cid}),
@@ -106,45 +107,9 @@ class AskPageView(ClientViewMixin, TemplateView):
             default_engine=services.default_engine_name(),
             can_save=self.membership.allows(Role.MARKETER),
             max_chars=services.MAX_QUESTION_CHARS,
-            page_config={"urls": _api_urls(self.client), "clientId": self.client.pk, "text": ui_text(),
+            page_config={"urls": api_urls(self.client), "clientId": self.client.pk, "text": ui_text(),
                          "savedUrl": reverse("insights:saved", kwargs={"slug": self.client.slug}),
                          "preset": preset},
         )
         return ctx
 
-
-class SavedQueryListView(ClientViewMixin, TemplateView):
-    template_name = "insights/saved_list.html"
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        items = list(selectors.saved_query_list(client=self.client))
-        runs = selectors.runs_by_id(client=self.client, ids=[s.last_run_id for s in items])
-        for s in items:
-            s.last_run = runs.get(s.last_run_id)
-        ctx.update(saved_queries=items, page_config={"urls": _api_urls(self.client), "clientId": self.client.pk,
-                                                     "text": ui_text()})
-        return ctx
-
-
-class SavedQueryDetailView(ClientViewMixin, TemplateView):
-    template_name = "insights/saved_detail.html"
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        sq = selectors.saved_query_get(client=self.client, pk=self.kwargs["pk"])
-        runs = list(selectors.query_run_list(client=self.client, saved_query=sq)[:50])
-        cid = self.client.pk
-        ctx.update(
-            saved_query=sq, runs=runs, can_edit=self.membership.allows(Role.MARKETER),
-            page_config={
-                "clientId": cid,
-                "runUrl": reverse("insights:api-query-run", kwargs={"client_id": cid, "pk": sq.pk}),
-                "runsUrl": reverse("insights:api-query-runs", kwargs={"client_id": cid, "pk": sq.pk}),
-                "runDetailUrl": reverse("insights:api-run", kwargs={"client_id": cid, "pk": 0}),
-                "detailUrl": reverse("insights:api-query", kwargs={"client_id": cid, "pk": sq.pk}),
-                "listUrl": reverse("insights:saved", kwargs={"slug": self.client.slug}),
-                "text": ui_text(),
-            },
-        )
-        return ctx

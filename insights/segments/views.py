@@ -8,9 +8,10 @@ from django.views.generic import TemplateView
 from tenants.access import ClientViewMixin
 from tenants.models import Role
 
-from . import segments
-from .audience import filters as F
-from .audience.describe import describe, describe_en
+from ..audience import filters as F
+from ..audience.describe import describe, describe_en
+from . import selectors
+from .audience import rfm_available
 
 AUDIENCE_EXAMPLES = [
     _("최근 30일 장바구니에 담았지만 구매하지 않은 사람"),
@@ -42,7 +43,7 @@ def _korean() -> bool:
 def _catalog(client) -> list[dict]:
     # The catalog is pure (no Django): it carries both labels, the active language picks one.
     ko = _korean()
-    rfm = segments.rfm_available(client)
+    rfm = rfm_available(client)
     out = []
     for spec in F.SPECS:
         d = spec.as_dict()
@@ -61,11 +62,11 @@ class AudienceBuilderView(ClientViewMixin, TemplateView):
         cid = self.client.pk
         preset = None
         if self.request.GET.get("segment"):
-            seg = segments.segment_get(client=self.client, pk=self.request.GET["segment"])
+            seg = selectors.segment_get(client=self.client, pk=self.request.GET["segment"])
             preset = {"id": seg.pk, "name": seg.name, "rules": seg.rules}
-        items = list(segments.segment_list(client=self.client))
+        items = list(selectors.segment_list(client=self.client))
         for s in items:
-            s.latest = segments.latest_snapshot(client=self.client, segment=s)
+            s.latest = selectors.latest_snapshot(client=self.client, segment=s)
             s.text = describe(s.rules) if _korean() else describe_en(s.rules)
         ctx.update(
             segments=items, examples=AUDIENCE_EXAMPLES, can_save=self.membership.allows(Role.MARKETER),
@@ -87,15 +88,15 @@ class SegmentDetailView(ClientViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        seg = segments.segment_get(client=self.client, pk=self.kwargs["pk"])
+        seg = selectors.segment_get(client=self.client, pk=self.kwargs["pk"])
         cid = self.client.pk
-        snaps = list(segments.snapshot_list(client=self.client, segment=seg)[:365])
+        snaps = list(selectors.snapshot_list(client=self.client, segment=seg)[:365])
         kw = {"client_id": cid, "pk": seg.pk}
         ctx.update(
             segment=seg, text=describe(seg.rules) if _korean() else describe_en(seg.rules), snapshots=snaps[:30],
             latest=next((s for s in snaps if s.status == "succeeded"), None),
             can_edit=self.membership.allows(Role.MARKETER),
-            pii_masked=not segments.can_see_pii(self.membership),
+            pii_masked=not selectors.can_see_pii(self.membership),
             export_csv=reverse("insights:api-segment-export", kwargs=kw) + "?as=csv",
             export_json=reverse("insights:api-segment-export", kwargs=kw) + "?as=json",
             page_config={

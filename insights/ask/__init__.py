@@ -1,0 +1,1 @@
+"""Asking a question: services, the shop vocabulary for the model, the API and the page."""

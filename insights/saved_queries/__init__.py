@@ -1,0 +1,1 @@
+"""Saved questions and their runs: services, selectors, the API and the pages."""
