@@ -8,41 +8,26 @@ model (at most ``MAX_RETRIES`` corrections, all within one time budget). Network
 """
 from __future__ import annotations
 
-import copy
 import json
 import logging
-import threading
 import time
 from datetime import date
-from typing import Any
 
-import httpx
-from google import genai
-from google.genai import errors as genai_errors
 from google.genai import types
 from pydantic import ValidationError
 
 from events import catalog
+from gemini import DEFAULT_MODEL, EngineUnavailable, generate, response_schema, sdk_client
 from insights.query.ir import EVENT_NAMES, VIEW_PAIRS, Query, cannot_answer
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "gemini-2.5-flash"
+__all__ = ["DEFAULT_MODEL", "EngineUnavailable", "GeminiEngine", "ModelOutputInvalid", "build_prompt",
+           "schema_json"]
+
 MAX_RETRIES = 2            # corrections after the first answer: 3 calls at most
 DEFAULT_TIMEOUT_S = 15.0      # per request; all corrections together get twice that
 MAX_QUESTION_CHARS = 1000
-
-
-class EngineUnavailable(RuntimeError):
-    """The engine cannot answer now (network, timeout, quota, bad key, unusable output).
-
-    ``message`` is Korean for the user; the pipeline answers with the offline engine instead.
-    """
-
-    def __init__(self, message: str, detail: str = ""):
-        super().__init__(f"{message} ({detail})" if detail else message)
-        self.message = message
-        self.detail = detail
 
 
 class ModelOutputInvalid(EngineUnavailable):
@@ -98,35 +83,15 @@ _DROPPED_KEYWORDS = ("discriminator", "default", "title", "maxLength")
 def _gemini_schema() -> dict:
     """The IR schema in the JSON-Schema subset Gemini's responseJsonSchema documents.
 
-    ``oneOf`` becomes ``anyOf`` and ``const`` a one-value ``enum`` (both documented); OpenAPI's
-    ``discriminator``, ``default``, ``title`` and ``maxLength`` go (unsupported keywords are
-    silently ignored at best). Pydantic still validates the answer against the full model.
+    Besides what ``gemini.response_schema`` always drops, OpenAPI's ``discriminator`` and
+    ``maxLength`` go too (unsupported keywords are silently ignored at best). Pydantic still
+    validates the answer against the full model.
     """
-    schema = copy.deepcopy(Query.model_json_schema())
-
-    def clean(node: Any, *, names: bool = False) -> Any:
-        if isinstance(node, list):
-            return [clean(v) for v in node]
-        if not isinstance(node, dict):
-            return node
-        if names:  # a "properties" / "$defs" mapping: keys are names, not keywords
-            return {k: clean(v) for k, v in node.items()}
-        out = {}
-        for k, v in node.items():
-            if k in _DROPPED_KEYWORDS:
-                continue
-            if k == "oneOf":
-                k = "anyOf"
-            if k == "const":
-                k, v = "enum", [v]
-            out[k] = clean(v, names=k in ("properties", "$defs"))
-        return out
-
-    return clean(schema)
+    return response_schema(Query.model_json_schema(), drop=_DROPPED_KEYWORDS)
 
 
 def build_prompt(question: str, *, today: date, timezone: str, context: dict | None = None) -> str:
-    """The user turn. ``context`` is the shop's own vocabulary (insights.selectors.ask_context):
+    """The user turn. ``context`` is the shop's own vocabulary (insights.ask.selectors.ask_context):
     products, categories, keywords, boards, tracking_ids, campaigns — lists of strings."""
     context = context or {}
     parts = [
@@ -154,19 +119,6 @@ def _errors_text(exc: Exception) -> str:
     return f"- {exc}"
 
 
-_http_client: httpx.Client | None = None
-_http_lock = threading.Lock()
-
-
-def _shared_http() -> httpx.Client:
-    global _http_client
-    with _http_lock:
-        if _http_client is None or _http_client.is_closed:
-            # per-request timeouts come from each call's config; this is only the ceiling
-            _http_client = httpx.Client(timeout=httpx.Timeout(60.0))
-        return _http_client
-
-
 def _compile_error(q: Query, *, timezone: str, today: date) -> str:
     """What our compiler says about a schema-valid IR ("" when it compiles): also fed back."""
     from zoneinfo import ZoneInfo
@@ -191,20 +143,11 @@ class GeminiEngine:
 
     def __init__(self, api_key: str, model: str = DEFAULT_MODEL, timeout: float = DEFAULT_TIMEOUT_S,
                  *, total_timeout: float | None = None, base_url: str | None = None):
-        if not api_key:
-            raise EngineUnavailable("Gemini API 키가 설정되지 않았습니다.", "GEMINI_API_KEY is empty")
         self.model = model
         self.timeout = timeout
         # corrections must not turn one question into a minute of waiting
         self.total_timeout = total_timeout if total_timeout is not None else 2 * timeout
-        # Our own httpx client (the SDK would pick httpx2): the requests go through the transport
-        # the rest of the product and its HTTP-layer tests use. One per process, shared by the
-        # engines the web requests create, so connections are pooled instead of leaked.
-        self._http = _shared_http()
-        # v1beta: responseJsonSchema (recursive $ref/anyOf schemas) is served there.
-        http_options = types.HttpOptions(timeout=int(timeout * 1000), base_url=base_url,
-                                         api_version="v1beta", httpx_client=self._http)
-        self._client = genai.Client(api_key=api_key, http_options=http_options)
+        self._client = sdk_client(api_key=api_key, timeout=timeout, base_url=base_url)
         self.calls = 0           # requests made by the last to_query (for the eval report)
         self.usage: list[dict] = []
 
@@ -218,32 +161,12 @@ class GeminiEngine:
         )
 
     def _generate(self, contents: list[types.Content], seconds: float) -> str:
-        try:
-            response = self._client.models.generate_content(
-                model=self.model, contents=contents, config=self._config(seconds))
-        except genai_errors.APIError as exc:
-            if exc.code == 429:
-                raise EngineUnavailable("Gemini 사용량 한도를 넘었습니다. 잠시 후 다시 시도하세요.",
-                                        f"HTTP 429 {exc.status}") from exc
-            raise EngineUnavailable("Gemini 서비스에 연결하지 못했습니다.", f"HTTP {exc.code} {exc.status}") from exc
-        except httpx.TimeoutException as exc:
-            raise EngineUnavailable("Gemini 응답 시간이 초과되었습니다.", f"timeout after {seconds:.1f}s") from exc
-        except httpx.HTTPError as exc:
-            raise EngineUnavailable("Gemini 서비스에 연결하지 못했습니다.", type(exc).__name__) from exc
-        except (genai_errors.UnknownApiResponseError, ValueError) as exc:  # a proxy's HTML page, say
-            raise EngineUnavailable("Gemini 응답을 읽지 못했습니다.", f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+        response = generate(self._client, model=self.model, contents=contents, config=self._config(seconds),
+                            seconds=seconds)
         self.calls += 1
         if response.usage_metadata is not None:
             self.usage.append(response.usage_metadata.model_dump(exclude_none=True))
-        text = response.text
-        if not text:
-            reason = ""
-            if response.candidates:
-                reason = str(response.candidates[0].finish_reason or "")
-            elif response.prompt_feedback is not None:
-                reason = str(response.prompt_feedback.block_reason or "")
-            raise EngineUnavailable("Gemini가 답을 주지 않았습니다.", f"empty response {reason}".strip())
-        return text
+        return response.text
 
     def to_query(self, question: str, *, today: date, timezone: str, context: dict | None = None) -> Query:
         question = (question or "").strip()
@@ -256,7 +179,7 @@ class GeminiEngine:
         deadline = time.monotonic() + self.total_timeout
         prompt = build_prompt(question, today=today, timezone=timezone, context=context)
         contents = [types.Content(role="user", parts=[types.Part(text=prompt)])]
-        error = ""
+        error = text = ""
         for attempt in range(MAX_RETRIES + 1):
             if attempt:
                 contents = contents + [

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from events import ch_migrate, clickhouse
+from gemini import GeminiConfig
 from insights.eval import runner
 
 
@@ -110,18 +111,19 @@ class Command(BaseCommand):
     def _engines(self, choice: str | None) -> list:
         from insights.query.pipeline import OfflineEngine
 
-        key = getattr(settings, "GEMINI_API_KEY", "")
+        config = GeminiConfig.from_settings(settings)
         if choice is None:
-            choice = "all" if key else "offline"
+            choice = "all" if config.enabled else "offline"
         engines = []
         if choice in ("offline", "all"):
             engines.append(OfflineEngine())
         if choice in ("gemini", "all"):
-            if not key:
+            if not config.enabled:
                 if choice == "gemini":
                     raise CommandError("GEMINI_API_KEY가 설정되어 있지 않습니다 (Gemini 평가 불가)")
             else:
                 from insights.query.llm import GeminiEngine
 
-                engines.append(GeminiEngine(api_key=key, model=getattr(settings, "GEMINI_MODEL", "gemini-2.5-flash")))
+                engines.append(GeminiEngine(api_key=config.api_key, model=config.model, timeout=config.timeout,
+                                            base_url=config.base_url))
         return engines
