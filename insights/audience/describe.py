@@ -6,19 +6,13 @@ ask page's summary vocabulary.
 """
 from __future__ import annotations
 
+from events import catalog
 from insights.query import ir
 from insights.query.summary import has_final_consonant
 
 from . import filters as F
 
-_RAW_EVENT = {
-    "product_view": "상품 조회", "category_view": "카테고리 조회", "main_view": "메인 페이지 조회",
-    "board_view": "게시글 조회", "page_view": "페이지 조회", "cart_add": "장바구니 담기",
-    "cart_remove": "장바구니 삭제", "wishlist_add": "관심상품 담기", "checkout_start": "주문서 작성",
-    "order_complete": "구매", "order_cancel": "주문 취소", "search": "검색", "review_write": "리뷰 작성",
-    "login": "로그인", "signup": "회원가입", "push_subscribe": "푸시 구독", "message_click": "메시지 클릭",
-    "session_start": "방문", "scroll": "스크롤", "any_event": "방문",
-}
+_RAW_EVENT = {**catalog.NOUN_KO, "any_event": "방문"}  # "any event" reads as a visit
 
 
 def _raw_phrase(node) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from events import catalog
+
 from . import ir
 
 # verb stem, and whether it conjugates as "X하다" (조회한/조회하고/조회했습니다) or like 담다.
@@ -34,14 +36,7 @@ _VERBS: dict[str, tuple[str, str, bool]] = {
     "any_event": ("", "방문", True),
     "scroll": ("", "스크롤", True),
 }
-_NOUN = {
-    "product_view": "상품 조회", "category_view": "카테고리 조회", "main_view": "메인 페이지 조회",
-    "board_view": "게시글 조회", "page_view": "페이지 조회", "cart_add": "장바구니 담기",
-    "cart_remove": "장바구니 삭제", "wishlist_add": "관심상품 담기", "checkout_start": "주문서 작성",
-    "order_complete": "구매", "order_cancel": "주문 취소", "search": "검색", "review_write": "리뷰 작성",
-    "login": "로그인", "signup": "회원가입", "push_subscribe": "푸시 구독", "message_click": "메시지 클릭",
-    "session_start": "방문", "scroll": "스크롤", "any_event": "방문",
-}
+_NOUN = {**catalog.NOUN_KO, "any_event": "방문"}  # "any event" reads as a visit
 _BY = {"product": "상품별", "category": "카테고리별", "keyword": "검색어별", "event_type": "이벤트별",
        "hour": "시간대별", "day": "일별", "week": "주별"}
 _DIM = {"product": "상품", "category": "카테고리", "keyword": "검색어", "event_type": "이벤트", "hour": "시간대",
