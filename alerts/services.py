@@ -26,6 +26,7 @@ from . import selectors
 from .audit import AuditAction
 from .detect import explain as explain_mod
 from .detect.detector import DROP, Track, advance, detect
+from .detect.gemini import ExplainUnavailable, GeminiExplainer
 from .detect.series import Key, align
 from .errors import AlertError, AlertErrorCode
 from .models import Alert, AlertMute, Notification, NotificationSettings
@@ -185,8 +186,6 @@ def alert_explain(*, alert: Alert, at: datetime | None = None, checkout_broken: 
     text, source = explain_mod.offline_explanation(**facts), "offline"
     config = gemini.GeminiConfig.from_settings(settings)
     if config.enabled:
-        from .detect.gemini import ExplainUnavailable, GeminiExplainer
-
         try:
             # the explainer keeps its own short timeout: a scan must not wait on the model
             engine = GeminiExplainer(config.api_key, config.model, base_url=config.base_url)
