@@ -91,7 +91,7 @@ def main() -> None:
 
     from events import clickhouse
     from events.ingest import flusher
-    from tenants.services import client_create
+    from tenants.facade import client_create
 
     call_command("migrate", verbosity=0)
     if args.buffer == "redis":

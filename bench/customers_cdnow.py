@@ -115,7 +115,7 @@ def run(write: bool) -> str:
         from customers import selectors, services
         from customers.models import CustomerProfile
         from customers.rfm.model import DEFAULT_NAMES
-        from tenants.services import client_create
+        from tenants.facade import client_create
 
         client, _ = client_create(name="CDNOW", mall_id="cdnow")
         t_import = import_orders(client, df)

@@ -12,8 +12,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _, gettext_lazy
 
 from .models import AuditEntry, Client, Invitation, Membership, Role
-from .selectors import client_event_counts
 from .services import client_create, client_set_active, invitation_create
+from .usage import client_event_counts
 
 # Usage for the whole changelist page is fetched in one ClickHouse query per request; the
 # column callables only receive the object, so the figures travel in a per-thread slot.

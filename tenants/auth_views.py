@@ -2,6 +2,7 @@
 starts with a password change)."""
 from django.contrib.auth import views as auth_views
 
+from .audit import AuditAction
 from .net import client_ip
 from .services import audit_log
 
@@ -9,7 +10,7 @@ from .services import audit_log
 class AuditedPasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit_log(action="auth.password_change", actor=self.request.user,
+        audit_log(action=AuditAction.AUTH_PASSWORD_CHANGE, actor=self.request.user,
                   target=self.request.user.get_username(), ip_address=client_ip(self.request))
         return response
 
@@ -17,6 +18,6 @@ class AuditedPasswordChangeView(auth_views.PasswordChangeView):
 class AuditedPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit_log(action="auth.password_reset", actor=form.user, target=form.user.get_username(),
+        audit_log(action=AuditAction.AUTH_PASSWORD_RESET, actor=form.user, target=form.user.get_username(),
                   ip_address=client_ip(self.request))
         return response

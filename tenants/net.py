@@ -21,4 +21,4 @@ def client_ip_from_meta(meta: dict, trusted_proxies: int) -> str | None:
 def client_ip(request) -> str | None:
     if request is None:
         return None
-    return client_ip_from_meta(request.META, getattr(settings, "TRUSTED_PROXY_COUNT", 0))
+    return client_ip_from_meta(request.META, settings.TRUSTED_PROXY_COUNT)

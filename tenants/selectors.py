@@ -68,22 +68,3 @@ def invitation_get(*, client: Client, pk: int) -> Invitation:
         raise Http404
     return invitation
 
-
-def client_event_counts(*, client_ids: list[int], days: int = 7) -> dict[int, int] | None:
-    """Events per client over the last ``days`` days, in one ClickHouse query.
-
-    None when the store cannot answer (the admin shows "—" instead of failing).
-    """
-    if not client_ids:
-        return {}
-    from events.clickhouse import query
-
-    try:
-        rows = query(
-            "SELECT client_id, count() FROM event WHERE client_id IN {ids:Array(Int32)} "
-            "AND created_at >= now() - toIntervalDay({days:UInt16}) GROUP BY client_id",
-            {"ids": [int(i) for i in client_ids], "days": days},
-        )
-    except Exception:
-        return None
-    return {int(cid): int(n) for cid, n in rows.rows}

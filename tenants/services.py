@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 
+from .audit import AuditAction
 from .models import AuditEntry, Client, Invitation, Membership, Role
+from .tasks import send_invitation_email as send_invitation_email_task
 
 
 def _new_ingest_key() -> str:
@@ -56,7 +58,7 @@ def client_create(*, name: str, mall_id: str | None = None, timezone_name: str =
     )
     client.full_clean()
     client.save()
-    audit_log(action="client.create", client=client, actor=actor, target=client.slug)
+    audit_log(action=AuditAction.CLIENT_CREATE, client=client, actor=actor, target=client.slug)
     return client, secret
 
 
@@ -70,7 +72,7 @@ def client_rotate_secret(*, client: Client, actor=None) -> str:
     client.secret_hash = _hash_secret(secret)
     client.secret_rotated_at = timezone.now()
     client.save(update_fields=["secret_hash", "secret_rotated_at"])
-    audit_log(action="client.rotate_secret", client=client, actor=actor, target=client.slug)
+    audit_log(action=AuditAction.CLIENT_ROTATE_SECRET, client=client, actor=actor, target=client.slug)
     return secret
 
 
@@ -78,7 +80,7 @@ def client_rotate_secret(*, client: Client, actor=None) -> str:
 def client_rotate_ingest_key(*, client: Client, actor=None) -> str:
     client.ingest_key = _new_ingest_key()
     client.save(update_fields=["ingest_key"])
-    audit_log(action="client.rotate_ingest_key", client=client, actor=actor, target=client.slug)
+    audit_log(action=AuditAction.CLIENT_ROTATE_INGEST_KEY, client=client, actor=actor, target=client.slug)
     return client.ingest_key
 
 
@@ -86,7 +88,7 @@ def client_rotate_ingest_key(*, client: Client, actor=None) -> str:
 def client_set_active(*, client: Client, active: bool, actor=None) -> Client:
     client.is_active = active
     client.save(update_fields=["is_active"])
-    audit_log(action="client.activate" if active else "client.deactivate", client=client, actor=actor,
+    audit_log(action=AuditAction.CLIENT_ACTIVATE if active else AuditAction.CLIENT_DEACTIVATE, client=client, actor=actor,
               target=client.slug)
     return client
 
@@ -94,7 +96,7 @@ def client_set_active(*, client: Client, active: bool, actor=None) -> Client:
 @transaction.atomic
 def membership_add(*, client: Client, user, role: str = Role.MARKETER, actor=None) -> Membership:
     membership, _ = Membership.objects.update_or_create(client=client, user=user, defaults={"role": role})
-    audit_log(action="member.add", client=client, actor=actor, target=user.get_username(), details={"role": role})
+    audit_log(action=AuditAction.MEMBER_ADD, client=client, actor=actor, target=user.get_username(), details={"role": role})
     return membership
 
 
@@ -119,7 +121,7 @@ def client_update(*, client: Client, actor=None, ip_address: str | None = None, 
         return client
     client.full_clean()
     client.save(update_fields=list(diff))
-    audit_log(action="client.update", client=client, actor=actor, target=client.slug, details=diff,
+    audit_log(action=AuditAction.CLIENT_UPDATE, client=client, actor=actor, target=client.slug, details=diff,
               ip_address=ip_address)
     return client
 
@@ -150,7 +152,7 @@ def membership_change_role(*, membership: Membership, role: str, actor=None) -> 
         return membership
     membership.role = role
     membership.save(update_fields=["role"])
-    audit_log(action="member.role", client=membership.client, actor=actor,
+    audit_log(action=AuditAction.MEMBER_ROLE, client=membership.client, actor=actor,
               target=membership.user.get_username(), details={"from": old, "to": role.value})
     return membership
 
@@ -162,7 +164,7 @@ def membership_remove(*, membership: Membership, actor=None) -> None:
         raise LastOwnerError
     username = membership.user.get_username()
     membership.delete()
-    audit_log(action="member.remove", client=membership.client, actor=actor, target=username,
+    audit_log(action=AuditAction.MEMBER_REMOVE, client=membership.client, actor=actor, target=username,
               details={"role": membership.role})
 
 
@@ -209,8 +211,6 @@ def invitation_create(*, client: Client, email: str, role: str = Role.MARKETER, 
 
     Returns the invitation and the raw token (for the caller to show or test; never stored).
     """
-    from .tasks import send_invitation_email
-
     role = Role(role)
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
@@ -220,9 +220,9 @@ def invitation_create(*, client: Client, email: str, role: str = Role.MARKETER, 
     )
     invitation.full_clean()
     invitation.save()
-    audit_log(action="invitation.create", client=client, actor=actor, target=invitation.email,
+    audit_log(action=AuditAction.INVITATION_CREATE, client=client, actor=actor, target=invitation.email,
               details={"role": role.value})
-    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, token))
+    transaction.on_commit(lambda: send_invitation_email_task.delay(invitation.pk, token))
     return invitation, token
 
 
@@ -274,12 +274,12 @@ def invitation_accept(*, token: str, user=None, username: str | None = None,
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    audit_log(action="invitation.accept", client=invitation.client, actor=user,
+    audit_log(action=AuditAction.INVITATION_ACCEPT, client=invitation.client, actor=user,
               target=invitation.email, details={"role": membership.role})
     return membership
 
 
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor=None) -> None:
-    audit_log(action="invitation.revoke", client=invitation.client, actor=actor, target=invitation.email)
+    audit_log(action=AuditAction.INVITATION_REVOKE, client=invitation.client, actor=actor, target=invitation.email)
     invitation.delete()

@@ -1,12 +1,11 @@
-"""Pages of the marketer UI shell: home, dashboard, settings (profile, members, keys, audit),
-invitation acceptance and the health endpoint."""
-from django.conf import settings
+"""Pages of the marketer UI shell: home, dashboard, settings (profile, members, keys, audit) and
+invitation acceptance. (/healthz checks the whole system, so it lives at the composition root,
+untitle/health.py.)"""
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy
@@ -18,12 +17,13 @@ from .forms import (COMMON_TIMEZONES, ClientProfileForm, InvitationSignupForm, I
                     MemberRoleForm)
 from .models import Role
 from .net import client_ip as _client_ip
-from .selectors import (audit_list, client_event_counts, client_list_for_user, invitation_get,
-                        invitation_list_open, member_get, member_list)
+from .selectors import (audit_list, client_list_for_user, invitation_get, invitation_list_open, member_get,
+                        member_list)
 from .services import (InvitationInvalid, LastOwnerError, client_rotate_ingest_key,
                        client_rotate_secret, client_update, invitation_accept, invitation_create,
                        invitation_get_valid, invitation_revoke, membership_change_role,
                        membership_remove)
+from .usage import client_event_counts
 
 # The navigation: (section slug, label); each section is an app's own page under /c/<slug>/.
 NAV_SECTIONS = [
@@ -239,37 +239,3 @@ def invitation_accept_view(request, token):
         return HttpResponseRedirect(reverse("tenants:dashboard", args=[membership.client.slug]))
     return render(request, "tenants/invitation_accept.html", {"invitation": invitation, "form": form})
 
-
-def healthz(request):
-    """Liveness of what the product needs: the database, ClickHouse, and Redis when configured."""
-    checks = {"database": _check(_db_ok), "clickhouse": _check(_clickhouse_ok)}
-    if settings.REDIS_URL:
-        checks["redis"] = _check(_redis_ok)
-    ok = all(c["ok"] for c in checks.values())
-    return JsonResponse({"status": "ok" if ok else "degraded", "checks": checks}, status=200 if ok else 503)
-
-
-def _check(fn) -> dict:
-    try:
-        fn()
-    except Exception as exc:
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
-    return {"ok": True}
-
-
-def _db_ok():
-    with connection.cursor() as cur:
-        cur.execute("SELECT 1")
-        cur.fetchone()
-
-
-def _clickhouse_ok():
-    from events.clickhouse import query
-
-    query("SELECT 1")
-
-
-def _redis_ok():
-    import redis
-
-    redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()

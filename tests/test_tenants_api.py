@@ -30,7 +30,7 @@ def test_patch_with_bad_timezone_is_400_in_korean(shop, owner, login):
     resp = login(owner).patch(f"/api/v1/clients/{shop.pk}/", {"timezone": "Nowhere/City"},
                               content_type="application/json")
     assert resp.status_code == 400
-    assert "알 수 없는 시간대입니다" in resp.json()["timezone"][0]
+    assert "알 수 없는 시간대입니다" in resp.json()["fields"]["timezone"]
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.MARKETER])

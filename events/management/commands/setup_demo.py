@@ -2,6 +2,9 @@
 
 The demo password is generated on the first run and kept under VAR_DIR, so a re-run prints the
 same login instead of silently changing it.
+
+It lives in events, not tenants: it creates a shop (tenants, below) and fills it with generated
+events (this app), and events is the lowest app allowed to reach both.
 """
 import json
 import secrets
@@ -9,10 +12,11 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from events import clickhouse
+from tenants.facade import client_create, membership_add
 from tenants.models import Client, Membership, Role
-from tenants.services import client_create, membership_add
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "데모 상점"
@@ -74,20 +78,13 @@ class Command(BaseCommand):
         self.stdout.write(f"  shop:     {client.name} (id {client.pk}), events: {events_note}")
 
     def _ensure_events(self, client, opts) -> str:
-        from events.clickhouse import query
-
+        count = "SELECT count() FROM event WHERE client_id = {cid:Int32}"
         try:
-            existing = query("SELECT count() FROM event WHERE client_id = {cid:Int32}", {"cid": client.pk}).rows[0][0]
+            existing = clickhouse.query(count, {"cid": client.pk}).rows[0][0]
         except Exception as exc:
             return f"event store unavailable ({type(exc).__name__})"
         if existing:
             return f"{existing:,} already loaded"
-        try:
-            call_command("generate_events", client_id=client.pk, days=opts["days"], visitors=opts["visitors"], seed=1)
-        except CommandError as exc:
-            if "Unknown command" not in str(exc):
-                raise
-            # generate_events arrives with the events work; the demo still runs without data.
-            return "none (generate_events is not available yet)"
-        n = query("SELECT count() FROM event WHERE client_id = {cid:Int32}", {"cid": client.pk}).rows[0][0]
+        call_command("generate_events", client_id=client.pk, days=opts["days"], visitors=opts["visitors"], seed=1)
+        n = clickhouse.query(count, {"cid": client.pk}).rows[0][0]
         return f"{n:,} generated"
