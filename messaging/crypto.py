@@ -39,7 +39,7 @@ def _fernet(raw: str, secret: str, embedded: bool) -> MultiFernet:
 
 def fernet() -> MultiFernet:
     return _fernet(settings.FIELD_ENCRYPTION_KEY or "", settings.SECRET_KEY,
-                   bool(getattr(settings, "EMBEDDED", False) or settings.DEBUG))
+                   bool(settings.EMBEDDED or settings.DEBUG))
 
 
 def encrypt(value: str) -> str:
