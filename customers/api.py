@@ -1,14 +1,15 @@
-"""JSON API for customer segments: /api/v1/clients/<client_id>/customers/..."""
+"""JSON API for customer segments: /api/v1/clients/<client_id>/customers/...
+
+Errors leave through the project's exception handler in the one body (README, "API errors")."""
 from django.utils.translation import gettext as _
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from tenants.access import ClientAPIView
 from tenants.models import Role
-from tenants.services import audit_log
 
 from . import selectors, services
+from .errors import CustomersError, CustomersErrorCode
 
 
 class SegmentsAPI(ClientAPIView):
@@ -33,7 +34,7 @@ class CustomerAPI(ClientAPIView):
     def get(self, request, client_id, customer_key):
         p = selectors.profile_get(client=self.client, customer_key=customer_key)
         if p is None:
-            raise NotFound(_("고객을 찾을 수 없습니다."))
+            raise CustomersError(_("고객을 찾을 수 없습니다."), code=CustomersErrorCode.NOT_FOUND, status=404)
         names = selectors.segment_names(self.client)
         return Response({
             "customer_id": p.customer_key, "recency": p.recency_days, "frequency": p.frequency,
@@ -59,9 +60,7 @@ class CustomerAskAPI(ClientAPIView):
 
     def post(self, request, client_id):
         ser = AskSerializer(data=request.data)
-        if not ser.is_valid():
-            first = next(iter(ser.errors.values()))[0]
-            raise ValidationError({"detail": str(first)})
+        ser.is_valid(raise_exception=True)
         return Response(services.answer_question(client=self.client, **ser.validated_data))
 
 
@@ -69,8 +68,5 @@ class RefitAPI(ClientAPIView):
     write_role = Role.MARKETER
 
     def post(self, request, client_id):
-        from .tasks import refit_client
-
-        refit_client.delay(self.client.pk)
-        audit_log(action="customers.refit_requested", client=self.client, actor=request.user, target="customer_model")
+        services.model_refit_request(client=self.client, actor=request.user)
         return Response({"queued": True}, status=status.HTTP_202_ACCEPTED)

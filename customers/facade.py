@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from tenants.models import Client
 
+from . import selectors
+
 
 def rfm_scored(*, client: Client) -> bool:
     """Whether this shop's RFM segments have been fitted (until then the RFM filter has no data)."""
-    from .selectors import latest_model
-
-    return latest_model(client=client) is not None
+    return selectors.latest_model(client=client) is not None
 
 
 def customer_keys_in_segment(*, client: Client, segment_name: str) -> list[str]:
     """Customer keys (Cafe24 member id, or a guest's visitor uuid) now in an RFM segment, by code
     ("vip", "mid", "low", "dormant") or by the shop's own segment name; [] for an unknown name."""
-    from .selectors import customer_keys_in_segment as keys
-
-    return keys(client=client, segment_name=segment_name)
+    return selectors.customer_keys_in_segment(client=client, segment_name=segment_name)

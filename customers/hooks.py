@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import logging
 
+from events.catalog import Code
+
+from .tasks import score_recent_orders as score_recent_orders_task
+
 log = logging.getLogger(__name__)
 
-ORDER_CODES = (62, 63)
+ORDER_CODES = (int(Code.ORDER_COMPLETE), int(Code.ORDER_CANCEL))
 
 
 def orders_by_client(records: list[dict]) -> dict[str, dict[str, list[str]]]:
@@ -30,9 +34,7 @@ def on_events_inserted(inserted) -> None:
     batch = orders_by_client(inserted.records_of(ORDER_CODES))
     if not batch:
         return
-    from .tasks import score_recent_orders
-
     try:
-        score_recent_orders.apply_async((batch,), retry=False)
+        score_recent_orders_task.apply_async((batch,), retry=False)
     except Exception:
         log.warning("customers: could not queue rescoring for %d client(s)", len(batch), exc_info=True)

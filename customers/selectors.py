@@ -12,14 +12,15 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 
 from events import clickhouse
+from events.catalog import Code
 from tenants.models import Client
 
 from .models import CustomerModel, CustomerProfile, CustomerSettings, SegmentMove
 from .rfm.features import OrderAggregate
 from .rfm.model import DEFAULT_NAMES, SEGMENTS
 
-ORDER = 62
-CANCEL = 63
+ORDER = int(Code.ORDER_COMPLETE)
+CANCEL = int(Code.ORDER_CANCEL)
 # Internal reads over every customer of a shop: lift the per-query row cap of user queries
 # (it would silently cut customers off) but keep the time and memory limits.
 _ALL_ROWS = {"max_result_rows": 0, "max_execution_time": 120}
@@ -70,14 +71,14 @@ def segment_names(client: Client) -> dict[str, str]:
 def order_aggregates(*, client: Client, include_guests: bool, as_of: datetime,
                      keys: list[str] | None = None, since: datetime | None = None) -> list[OrderAggregate]:
     """One aggregate per customer with a completed order in [since, as_of)."""
-    sql = _KEYED + """
+    sql = _KEYED + f"""
 SELECT customer_key, any(is_member) AS member_flag,
-       uniqExactIf(order_id, event_type = 62) AS n_orders,
-       uniqExactIf(order_id, event_type = 63) AS n_cancelled,
-       sumIf(ifNull(amount, 0), event_type = 62) AS order_amount,
-       sumIf(ifNull(amount, 0), event_type = 63) AS cancel_amount,
-       maxIf(created_at, event_type = 62) AS last_order,
-       minIf(created_at, event_type = 62) AS first_order
+       uniqExactIf(order_id, event_type = {ORDER}) AS n_orders,
+       uniqExactIf(order_id, event_type = {CANCEL}) AS n_cancelled,
+       sumIf(ifNull(amount, 0), event_type = {ORDER}) AS order_amount,
+       sumIf(ifNull(amount, 0), event_type = {CANCEL}) AS cancel_amount,
+       maxIf(created_at, event_type = {ORDER}) AS last_order,
+       minIf(created_at, event_type = {ORDER}) AS first_order
 FROM keyed
 """ + ("WHERE customer_key IN {keys:Array(String)}\n" if keys is not None else "") + """
 GROUP BY customer_key

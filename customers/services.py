@@ -13,20 +13,25 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
+from google.genai import types as genai_types
 
+import gemini
+from events import clickhouse
+from tenants.facade import audit_log
 from tenants.models import Client
-from tenants.services import audit_log
 
 from . import selectors
+from .audit import AuditAction
 from .models import CustomerModel, CustomerProfile, SegmentMove
 from .rfm import qa
 from .rfm.features import matrix, rfm_table
 from .rfm.model import SEGMENTS, NotEnoughCustomers, SegmentModel, fit as fit_mixture, segment_summary
+from .tasks import refit_client as refit_client_task
 
 log = logging.getLogger(__name__)
 
-__all__ = ["NotEnoughCustomers", "model_fit", "score_customers", "score_recent_orders", "answer_question",
-           "customer_settings_update"]
+__all__ = ["NotEnoughCustomers", "model_fit", "model_refit_request", "score_customers", "score_recent_orders",
+           "answer_question", "customer_settings_update"]
 
 
 def _now() -> datetime:
@@ -108,8 +113,6 @@ def _mirror_segments(rows: list[tuple]) -> None:
 
     After the Postgres commit, so ClickHouse never holds a segment Postgres rolled back; if
     ClickHouse is down the copy is skipped and the next scoring or the nightly refit rewrites it."""
-    from events import clickhouse
-
     now = _now().replace(tzinfo=None)
     try:
         clickhouse.insert("customer_segment", [[c, k, s, v, now] for c, k, s, v in rows],
@@ -142,10 +145,16 @@ def model_fit(*, client: Client, as_of: datetime | None = None, reason: str = Cu
         cm = CustomerModel.objects.create(client=client, version=version, reason=reason, as_of=as_of,
                                           params=model.to_params(), metrics=metrics)
         result = _apply(client=client, model=model, version=version, rows=rows, reason=SegmentMove.Reason.REFIT)
-        audit_log(action="customers.model_fit", client=client, actor=actor, target=f"v{version}",
+        audit_log(action=AuditAction.MODEL_FIT, client=client, actor=actor, target=f"v{version}",
                   details={"reason": reason, "customers": len(rows), "moved": result["moved"],
                            "n_components": model.n_components})
     return cm
+
+
+def model_refit_request(*, client: Client, actor=None) -> None:
+    """Queue a new model version for this shop (runs on the worker), audited as asked for."""
+    refit_client_task.delay(client.pk)
+    audit_log(action=AuditAction.REFIT_REQUESTED, client=client, actor=actor, target="customer_model")
 
 
 def _stored_model(client: Client) -> tuple[SegmentModel, int] | None:
@@ -198,7 +207,7 @@ def customer_settings_update(*, client: Client, actor, include_guests: bool, n_c
         conf.n_components = n_components
         conf.segment_names = {k: v.strip() for k, v in segment_names.items() if k in SEGMENTS and v and v.strip()}
         conf.save()
-        audit_log(action="customers.settings_update", client=client, actor=actor, target="customer_settings",
+        audit_log(action=AuditAction.SETTINGS_UPDATE, client=client, actor=actor, target="customer_settings",
                   details={"include_guests": include_guests, "n_components": n_components,
                            "segment_names": conf.segment_names})
 
@@ -300,22 +309,20 @@ REWORD_PROMPT = (
 )
 
 
+# Rewording is one short call; past this the template answer is shown instead.
+REWORD_SECONDS = 15.0
+
+
 def _reword(text: str) -> str | None:
     """Gemini may reword the finished answer; it never sees raw rows or computes a number."""
-    api_key = getattr(settings, "GEMINI_API_KEY", "")
-    if not api_key:
+    conf = gemini.GeminiConfig.from_settings(settings)
+    if not conf.enabled:
         return None
     try:
-        from google import genai
-        from google.genai import types
-
-        from insights.query.llm import _shared_http
-
-        client = genai.Client(api_key=api_key, http_options=types.HttpOptions(
-            timeout=15_000, api_version="v1beta", httpx_client=_shared_http()))
-        response = client.models.generate_content(
-            model=getattr(settings, "GEMINI_MODEL", "gemini-2.5-flash"), contents=REWORD_PROMPT + text,
-            config=types.GenerateContentConfig(temperature=0))
+        client = gemini.sdk_client(api_key=conf.api_key, timeout=REWORD_SECONDS, base_url=conf.base_url)
+        response = gemini.generate(client, model=conf.model, contents=REWORD_PROMPT + text,
+                                   config=genai_types.GenerateContentConfig(temperature=0),
+                                   seconds=REWORD_SECONDS)
         return (response.text or "").strip() or None
     except Exception:  # the template answer stands; wording is optional
         log.warning("customers: Gemini rewording failed; template answer used", exc_info=True)

@@ -10,7 +10,6 @@ from django.views.generic import TemplateView
 from events.clickhouse import ClickHouseUnavailable
 from tenants.access import ClientViewMixin
 from tenants.models import Role
-from tenants.services import audit_log
 
 from . import selectors, services
 from .rfm.model import SEGMENTS
@@ -66,10 +65,7 @@ class CustomersView(ClientViewMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         """Refit now (a new model version). Runs on the worker; the page shows the new version."""
-        from .tasks import refit_client
-
-        refit_client.delay(self.client.pk)
-        audit_log(action="customers.refit_requested", client=self.client, actor=request.user, target="customer_model")
+        services.model_refit_request(client=self.client, actor=request.user)
         messages.success(request, _("재학습을 시작했습니다. 잠시 후 새 모델 버전이 표시됩니다."))
         return redirect("customers:overview", slug=self.client.slug)
 

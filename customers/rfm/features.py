@@ -18,8 +18,6 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-FEATURES = ("recency", "frequency", "monetary")
-
 
 @dataclass(frozen=True)
 class OrderAggregate:

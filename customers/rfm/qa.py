@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from events.catalog import Code
+
 from .model import DEFAULT_NAMES, SEGMENTS
 
 # Synonyms marketers use, longest first so "중고가치" wins over "일반" and "저가치" over "가치".
@@ -28,13 +30,18 @@ METRIC_WORDS: list[tuple[str, str]] = [
     ("구매액", "monetary"), ("금액", "monetary"), ("매출", "monetary"), ("얼마", "monetary"),
     ("monetary", "monetary"),
 ]
-# Behaviour inside a segment: word -> event code (events/catalog.py)
+# Behaviour inside a segment: the words marketers use -> the event they mean. A view pair counts
+# its *_start half (DESIGN.md §5). The phrases are how questions are worded, so they are kept
+# here rather than taken from the catalog's nouns ("찜", "상품을 본" are not nouns of an event).
+_CART, _WISH, _SEARCH = int(Code.CART_ADD), int(Code.WISHLIST_ADD), int(Code.SEARCH)
+_VIEW, _VISIT, _REVIEW = int(Code.PRODUCT_VIEW_START), int(Code.SESSION_START), int(Code.REVIEW_WRITE)
 BEHAVIOUR_WORDS: list[tuple[str, int]] = [
-    ("장바구니", 41), ("관심상품", 51), ("찜", 51), ("위시", 51), ("검색", 20),
-    ("상품 조회", 82), ("상품을 본", 82), ("상품 본", 82), ("방문", 1), ("리뷰", 73),
+    ("장바구니", _CART), ("관심상품", _WISH), ("찜", _WISH), ("위시", _WISH), ("검색", _SEARCH),
+    ("상품 조회", _VIEW), ("상품을 본", _VIEW), ("상품 본", _VIEW), ("방문", _VISIT), ("리뷰", _REVIEW),
 ]
-BEHAVIOUR_LABELS = {41: "장바구니에 담은", 51: "관심상품에 담은", 20: "검색한", 82: "상품을 조회한",
-                    1: "방문한", 73: "리뷰를 쓴"}
+# The behaviour as a relative clause in an answer ("최근 7일에 장바구니에 담은 고객은 ...").
+BEHAVIOUR_LABELS = {_CART: "장바구니에 담은", _WISH: "관심상품에 담은", _SEARCH: "검색한", _VIEW: "상품을 조회한",
+                    _VISIT: "방문한", _REVIEW: "리뷰를 쓴"}
 OVERVIEW_WORDS = ("세그먼트", "등급", "분포", "그룹", "군집", "전체 고객", "고객 구성")
 DEFAULT_DAYS = 7  # DESIGN.md §5: no period stated = the last 7 days through today
 
@@ -137,7 +144,7 @@ def pct(v: float) -> str:
 
 def answer_customer(f: dict) -> str:
     probs = sorted(f["probabilities"].items(), key=lambda kv: -kv[1])
-    top_name, top_p = probs[0] if probs else (f["segment_name"], 1.0)
+    top_p = probs[0][1] if probs else 1.0
     others = ", ".join(f"{n} {pct(p)}" for n, p in probs[1:] if p >= 0.001)
     text = (
         f"고객 {f['customer_key']}은(는) '{f['segment_name']}' 고객입니다 (소속 확률 {pct(top_p)}). "
