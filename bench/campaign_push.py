@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/untitle_bench \\
       .venv/bin/python bench/campaign_push.py [--recipients 100000] [--waves 100,500] [--write]
 
-Runs our real send loop (messaging.services.campaign_send: SKIP LOCKED claims, our FCM HTTP v1
+Runs our real send loop (messaging.campaign_send: SKIP LOCKED claims, our FCM HTTP v1
 client with its service-account token exchange, httpx keep-alive threads) against
 tests/fakes/fcm.py served from a separate process so the fake does not share our GIL. For each
 wave size: a fresh campaign, deliveries built by campaign_prepare, then the send timed; checked
@@ -67,7 +67,9 @@ def main() -> None:
     settings.FCM_THREADS = args.threads
     call_command("migrate", verbosity=0)
     from insights.models import SavedQuery
-    from messaging import services
+    from messaging.campaigns.prepare import campaign_prepare
+    from messaging.campaigns.selectors import campaign_progress
+    from messaging.sending.services import campaign_send
     from messaging.models import Campaign, CampaignVariant, Delivery, PushSubscription
     from tenants.services import client_create
 
@@ -90,7 +92,7 @@ def main() -> None:
         CampaignVariant.objects.bulk_create([CampaignVariant(campaign=campaign, key="A", body="{{name}}님 오늘만 30%"),
                                              CampaignVariant(campaign=campaign, key="B", body="겨울 세일")])
         t1 = time.perf_counter()
-        services.campaign_prepare(campaign=campaign, recipients=[(str(v), "") for v in visitors])
+        campaign_prepare(campaign=campaign, recipients=[(str(v), "") for v in visitors])
         prep_s = time.perf_counter() - t1
         Campaign.objects.filter(pk=campaign.pk).update(status="sending")
         t2 = time.perf_counter()
@@ -103,15 +105,15 @@ def main() -> None:
                      for _ in range(workers)]
             if any(p.wait() for p in procs):
                 raise SystemExit("a worker failed")
-            progress = services.campaign_progress(campaign=Campaign.objects.get(pk=campaign.pk))
+            progress = campaign_progress(campaign=Campaign.objects.get(pk=campaign.pk))
         elif os.environ.get("BENCH_PROFILE"):
             import cProfile
             import pstats
             prof = cProfile.Profile()
-            progress = prof.runcall(services.campaign_send, campaign_id=campaign.pk, wave=wave)
+            progress = prof.runcall(campaign_send, campaign_id=campaign.pk, wave=wave)
             pstats.Stats(prof).sort_stats("cumtime").print_stats(25)
         else:
-            progress = services.campaign_send(campaign_id=campaign.pk, wave=wave)
+            progress = campaign_send(campaign_id=campaign.pk, wave=wave)
         send_s = time.perf_counter() - t2
         after = httpx.get(url + "/stats").json()
         sent = Delivery.objects.filter(campaign=campaign, status="sent").count()

@@ -1,5 +1,8 @@
 """Messaging API: the public push-subscribe endpoint (ingest key + allowed origin), the Cafe24
-webhook, and campaign progress/results for signed-in marketers."""
+webhook, and campaign progress/results for signed-in marketers.
+
+The two public endpoints are plain Django views (no session, no DRF negotiation) and answer
+errors in the same body as the DRF ones (``untitle.api_errors``)."""
 from __future__ import annotations
 
 import hmac
@@ -13,11 +16,15 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.response import Response
 
+from events.facade import client_info_from
 from tenants.access import ClientAPIView
 from tenants.models import Client
+from untitle.api_errors import error_response, json_error
 
-from . import selectors, services
-from .services import MessagingError
+from .campaigns import selectors as campaign_selectors
+from .connection.webhook import cafe24_webhook
+from .errors import MessagingError, MessagingErrorCode
+from .sending.subscribers import push_subscribe
 
 
 def _cors(resp, origin: str):
@@ -39,8 +46,6 @@ class PushSubscribeAPI(View):
     """
 
     def _client_and_origin(self, request, key: str):
-        from events.collector.app import client_info_from
-
         origin = request.headers.get("Origin", "")
         row = Client.objects.filter(ingest_key=key).values("id", "is_active", "mall_id", "allowed_origins").first() \
             if key else None
@@ -62,19 +67,20 @@ class PushSubscribeAPI(View):
             if not isinstance(data, dict):
                 raise ValueError
         except ValueError:
-            return JsonResponse({"detail": _("JSON 객체를 보내 주세요.")}, status=400)
+            return json_error(MessagingErrorCode.PARSE_ERROR, _("JSON 객체를 보내 주세요."), status=400)
         key = data.get("ingest_key") or request.GET.get("key") or request.headers.get("X-Untitle-Key", "")
         client, origin = self._client_and_origin(request, str(key or ""))
         if client is None:
-            return JsonResponse({"detail": _("수집 키가 올바르지 않습니다.")}, status=401)
+            return json_error(MessagingErrorCode.NOT_AUTHENTICATED, _("수집 키가 올바르지 않습니다."), status=401)
         if client is False:
-            return JsonResponse({"detail": _("허용되지 않은 출처입니다. 설정 > 키에서 허용 출처를 추가해 주세요.")}, status=403)
+            return json_error(MessagingErrorCode.PERMISSION_DENIED,
+                              _("허용되지 않은 출처입니다. 설정 > 키에서 허용 출처를 추가해 주세요."), status=403)
         try:
-            sub = services.push_subscribe(client=client, visitor=data.get("uuid", ""), token=data.get("token", ""),
-                                          kind=data.get("kind") or "fcm", ad_consent=bool(data.get("ad_consent")),
-                                          night_consent=bool(data.get("night_consent")))
+            sub = push_subscribe(client=client, visitor=data.get("uuid", ""), token=data.get("token", ""),
+                                 kind=data.get("kind") or "fcm", ad_consent=bool(data.get("ad_consent")),
+                                 night_consent=bool(data.get("night_consent")))
         except MessagingError as exc:
-            return _cors(JsonResponse({"detail": exc.message, "field": exc.field}, status=400), origin)
+            return _cors(error_response(exc), origin)
         return _cors(JsonResponse({"ok": True, "ad_consent": sub.ad_consent}, status=201), origin)
 
 
@@ -83,26 +89,26 @@ class Cafe24WebhookAPI(View):
     """POST /api/v1/cafe24/webhook: Cafe24 asks apps to check an API key and answer 403."""
 
     def post(self, request):
-        expected = getattr(settings, "CAFE24_WEBHOOK_KEY", "") or ""
+        expected = settings.CAFE24_WEBHOOK_KEY
         given = request.headers.get("X-Api-Key") or request.headers.get("X-Cafe24-Api-Key") or request.GET.get("key", "")
         if not expected or not hmac.compare_digest(expected.encode(), str(given).encode()):
-            return JsonResponse({"detail": "forbidden"}, status=403)
+            return json_error(MessagingErrorCode.PERMISSION_DENIED, "forbidden", status=403)
         try:
             payload = json.loads(request.body or b"{}")
         except ValueError:
-            return JsonResponse({"detail": "invalid JSON"}, status=400)
+            return json_error(MessagingErrorCode.PARSE_ERROR, "invalid JSON", status=400)
         if not isinstance(payload, dict):
-            return JsonResponse({"detail": "invalid payload"}, status=400)
-        return JsonResponse({"result": services.cafe24_webhook(payload=payload)})
+            return json_error(MessagingErrorCode.INVALID, "invalid payload", status=400)
+        return JsonResponse({"result": cafe24_webhook(payload=payload)})
 
 
 class CampaignProgressAPI(ClientAPIView):
     def get(self, request, client_id, pk):
-        campaign = selectors.campaign_get(client=self.client, pk=pk)
-        return Response(services.campaign_progress(campaign=campaign))
+        campaign = campaign_selectors.campaign_get(client=self.client, pk=pk)
+        return Response(campaign_selectors.campaign_progress(campaign=campaign))
 
 
 class CampaignResultsAPI(ClientAPIView):
     def get(self, request, client_id, pk):
-        campaign = selectors.campaign_get(client=self.client, pk=pk)
-        return Response(selectors.campaign_results(campaign=campaign))
+        campaign = campaign_selectors.campaign_get(client=self.client, pk=pk)
+        return Response(campaign_selectors.campaign_results(campaign=campaign))

@@ -4,7 +4,6 @@ app launch) live here too."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
 
 from django import forms
 from django.conf import settings
@@ -14,19 +13,27 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from insights.facade import audience_choices
 from tenants.access import ClientViewMixin
-from tenants.models import Membership, Role
+from tenants.models import Client, Membership, Role
 
-from . import selectors, services, templates as msg_templates
+from . import compliance, templates as msg_templates
 from .cafe24 import hmac as cafe24_hmac
 from .cafe24.client import Cafe24Error
-from .models import Campaign, CampaignVariant
-from .services import MessagingError
+from .campaigns import selectors as campaign_selectors
+from .campaigns.services import campaign_cancel, campaign_create, campaign_start
+from .connection.selectors import connection_get
+from .connection.services import cafe24_authorize_url, cafe24_connect, cafe24_disconnect
+from .errors import MessagingError
+from .models import Campaign
+from .sending.render import render_message
+from .sending.services import campaign_test_send
+
+_AUDIENCE_LABELS = {"segment": gettext_lazy("세그먼트: %(n)s"), "query": gettext_lazy("저장된 질문: %(n)s")}
 
 
 class CampaignForm(forms.Form):
@@ -52,26 +59,20 @@ class CampaignForm(forms.Form):
 
     def __init__(self, *args, client=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from insights.models import SavedQuery, Segment
-
-        choices = [(f"segment:{s.pk}", _("세그먼트: %(n)s") % {"n": s.name}) for s in Segment.objects.filter(client=client)]
-        choices += [(f"query:{q.pk}", _("저장된 질문: %(n)s") % {"n": q.name})
-                    for q in SavedQuery.objects.filter(client=client) if (q.ir or {}).get("kind") == "A"]
-        self.fields["audience"].choices = choices
+        self.fields["audience"].choices = [(a.key, str(_AUDIENCE_LABELS[a.kind]) % {"n": a.name})
+                                           for a in audience_choices(client=client)]
         self.fields["sender_name"].initial = client.name if client else ""
 
 
-def _audience_kwargs(client, value: str) -> dict:
-    from insights.models import SavedQuery
-
+def _audience_kwargs(value: str) -> dict:
+    # campaign_create checks the audience is the client's own.
     kind, _sep, pk = (value or "").partition(":")
     if kind == "segment" and pk.isdigit():
         return {"segment_id": int(pk)}
     if kind == "query" and pk.isdigit():
-        sq = SavedQuery.objects.filter(client=client, pk=int(pk)).first()
-        if sq:
-            return {"saved_query": sq}
-    raise MessagingError(_("오디언스(세그먼트 또는 저장된 질문)를 선택해 주세요."), field="audience")
+        return {"saved_query_id": int(pk)}
+    message = _("오디언스(세그먼트 또는 저장된 질문)를 선택해 주세요.")
+    raise MessagingError(message, fields={"audience": message})
 
 
 class CampaignListView(ClientViewMixin, TemplateView):
@@ -79,7 +80,7 @@ class CampaignListView(ClientViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        page = Paginator(selectors.campaign_list(client=self.client), 25).get_page(self.request.GET.get("page"))
+        page = Paginator(campaign_selectors.campaign_list(client=self.client), 25).get_page(self.request.GET.get("page"))
         ctx.update(page=page, campaigns=page.object_list,
                    can_write=self.membership.allows(Role.MARKETER))
         return ctx
@@ -112,12 +113,12 @@ class CampaignCreateView(ClientViewMixin, TemplateView):
         if d.get("body_b", "").strip():
             variants.append({"key": "B", "body": d["body_b"], "title": d["title"]})
         try:
-            campaign = services.campaign_create(
+            campaign = campaign_create(
                 client=self.client, actor=request.user, name=d["name"], channel=d["channel"], variants=variants,
                 link_url=d["link_url"], is_ad=d["is_ad"], sender_name=d["sender_name"], contact=d["contact"],
                 optout_text=d["optout_text"], schedule_kind=d["schedule_kind"], scheduled_at=d["scheduled_at"],
                 cron=d["cron"], holdout_pct=d["holdout_pct"], daily_cap=d["daily_cap"],
-                **_audience_kwargs(self.client, d["audience"]))
+                **_audience_kwargs(d["audience"]))
         except (MessagingError, Cafe24Error) as exc:
             form.add_error(getattr(exc, "field", None) if getattr(exc, "field", None) in form.fields else None,
                            getattr(exc, "message", str(exc)))
@@ -132,8 +133,6 @@ class CampaignPreviewView(ClientViewMixin, View):
     required_role = Role.MARKETER
 
     def post(self, request, slug):
-        from . import compliance
-
         channel = request.POST.get("channel", "push")
         is_ad = request.POST.get("is_ad") in ("on", "true", "1")
         out = []
@@ -170,13 +169,13 @@ class CampaignDetailView(ClientViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        campaign = selectors.campaign_get(client=self.client, pk=kwargs["pk"])
-        page = Paginator(selectors.delivery_page(campaign=campaign, status=self.request.GET.get("status", "")),
+        campaign = campaign_selectors.campaign_get(client=self.client, pk=kwargs["pk"])
+        page = Paginator(campaign_selectors.delivery_page(campaign=campaign, status=self.request.GET.get("status", "")),
                          50).get_page(self.request.GET.get("page"))
         first = campaign.variants.first()
-        preview = services.render_message(campaign=campaign, variant=first, values={"name": "홍길동"})[1] if first else ""
+        preview = render_message(campaign=campaign, variant=first, values={"name": "홍길동"})[1] if first else ""
         ctx.update(campaign=campaign, variants=list(campaign.variants.all()), page=page, deliveries=page.object_list,
-                   progress=services.campaign_progress(campaign=campaign), preview=preview,
+                   progress=campaign_selectors.campaign_progress(campaign=campaign), preview=preview,
                    can_write=self.membership.allows(Role.MARKETER),
                    page_config={"progress_url": reverse("messaging:api-campaign-progress", args=[self.client.pk, campaign.pk]),
                                 "results_url": reverse("messaging:api-campaign-results", args=[self.client.pk, campaign.pk])})
@@ -187,7 +186,7 @@ class _CampaignAction(ClientViewMixin, View):
     required_role = Role.MARKETER
 
     def campaign(self, pk) -> Campaign:
-        return selectors.campaign_get(client=self.client, pk=pk)
+        return campaign_selectors.campaign_get(client=self.client, pk=pk)
 
     def done(self, pk):
         return redirect("messaging:campaign", slug=self.client.slug, pk=pk)
@@ -200,7 +199,7 @@ class CampaignSendView(_CampaignAction):
             messages.error(request, _("이미 발송했거나 예약된 캠페인입니다."))
             return self.done(pk)
         try:
-            progress = services.campaign_start(campaign=campaign, actor=request.user)
+            progress = campaign_start(campaign=campaign, actor=request.user)
         except (MessagingError, Cafe24Error) as exc:
             messages.error(request, getattr(exc, "message", str(exc)))
             return self.done(pk)
@@ -212,9 +211,9 @@ class CampaignTestSendView(_CampaignAction):
     def post(self, request, slug, pk):
         campaign = self.campaign(pk)
         try:
-            out = services.campaign_test_send(campaign=campaign, actor=request.user,
-                                              visitor=request.POST.get("visitor", ""),
-                                              member_id=request.POST.get("member_id", ""))
+            out = campaign_test_send(campaign=campaign, actor=request.user,
+                                     visitor=request.POST.get("visitor", ""),
+                                     member_id=request.POST.get("member_id", ""))
         except (MessagingError, Cafe24Error) as exc:
             messages.error(request, getattr(exc, "message", str(exc)))
             return self.done(pk)
@@ -224,7 +223,7 @@ class CampaignTestSendView(_CampaignAction):
 
 class CampaignCancelView(_CampaignAction):
     def post(self, request, slug, pk):
-        services.campaign_cancel(campaign=self.campaign(pk), actor=request.user)
+        campaign_cancel(campaign=self.campaign(pk), actor=request.user)
         messages.success(request, _("캠페인을 취소했습니다. 아직 보내지 않은 메시지는 나가지 않습니다."))
         return self.done(pk)
 
@@ -235,19 +234,19 @@ class Cafe24SettingsView(ClientViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.update(connection=selectors.connection_get(client=self.client), settings_tab="cafe24", is_owner=True,
+        ctx.update(connection=connection_get(client=self.client), settings_tab="cafe24", is_owner=True,
                    configured=bool(settings.CAFE24_CLIENT_ID and settings.CAFE24_CLIENT_SECRET))
         return ctx
 
     def post(self, request, slug):
         if request.POST.get("action") == "disconnect":
-            services.cafe24_disconnect(client=self.client, actor=request.user)
+            cafe24_disconnect(client=self.client, actor=request.user)
             messages.success(request, _("Cafe24 연결을 해제했습니다. 쇼핑몰의 SDK 스크립트도 제거했습니다."))
             return redirect("messaging:cafe24_settings", slug=slug)
         state = secrets.token_urlsafe(24)
         request.session["cafe24_oauth"] = {"state": state, "slug": self.client.slug}
         try:
-            url = services.cafe24_authorize_url(client=self.client, state=state, redirect_uri=_redirect_uri())
+            url = cafe24_authorize_url(client=self.client, state=state, redirect_uri=_redirect_uri())
         except MessagingError as exc:
             messages.error(request, exc.message)
             return redirect("messaging:cafe24_settings", slug=slug)
@@ -268,8 +267,8 @@ def cafe24_callback(request):
     if membership is None or not membership.allows(Role.OWNER):
         raise Http404
     try:
-        services.cafe24_connect(client=membership.client, code=request.GET.get("code", ""),
-                                redirect_uri=_redirect_uri(), actor=request.user)
+        cafe24_connect(client=membership.client, code=request.GET.get("code", ""),
+                       redirect_uri=_redirect_uri(), actor=request.user)
     except (MessagingError, Cafe24Error) as exc:
         messages.error(request, getattr(exc, "message", str(exc)))
     else:
@@ -282,8 +281,6 @@ def cafe24_launch(request):
     params = cafe24_hmac.verify_launch(request.META.get("QUERY_STRING", ""), settings.CAFE24_CLIENT_SECRET)
     if params is None:
         return HttpResponseForbidden(_("Cafe24 앱 실행 서명이 올바르지 않거나 만료되었습니다."))
-    from tenants.models import Client
-
     client = Client.objects.filter(mall_id=params.get("mall_id")).first()
     if client is None:
         return render(request, "messaging/launch_unknown.html", {"mall_id": params.get("mall_id")}, status=404)

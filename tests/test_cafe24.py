@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from messaging.cafe24 import hmac as cafe24_hmac
 from messaging.cafe24.client import Cafe24Revoked
+from messaging.connection.services import cafe24_access_token, cafe24_api, cafe24_disconnect
 from messaging.models import Cafe24Connection, MemberContact
-from messaging.services import cafe24_access_token, cafe24_api, cafe24_disconnect, member_contacts
+from messaging.sending.contacts import member_contacts
 from tenants.models import AuditEntry
 from tests.fakes.fixtures import connected, fake_cafe24  # noqa: F401
 
@@ -87,7 +88,7 @@ def test_refresh_ahead_of_expiry(shop, connected, fake_cafe24):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_refreshes_make_one_call_and_both_get_the_new_token(fake_cafe24):
-    from messaging.services import cafe24_connect
+    from messaging.connection.services import cafe24_connect
     from tests.factories import make_client
 
     shop = make_client("동시 갱신")

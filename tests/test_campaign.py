@@ -16,9 +16,13 @@ from django.utils import timezone
 
 from events import clickhouse
 from insights.models import SavedQuery
-from messaging import services
+from messaging.campaigns.audience import audience_visitors
+from messaging.campaigns.prepare import campaign_prepare
+from messaging.campaigns.services import campaign_create, campaign_start
+from messaging.errors import MessagingError
 from messaging.models import Campaign, Delivery, PushSubscription
-from messaging.services import MessagingError
+from messaging.sending.services import campaign_send
+from messaging.sending.subscribers import push_subscribe
 from tests.factories import make_client
 from tests.fakes.fixtures import connected, fake_cafe24, fake_fcm  # noqa: F401
 
@@ -40,7 +44,7 @@ def audience(client):
 def subscribe(client, n, *, ad=True, night=False, prefix="tok"):
     visitors = [str(uuid.uuid4()) for _ in range(n)]
     for i, v in enumerate(visitors):
-        services.push_subscribe(client=client, visitor=v, token=f"{prefix}-{v}", ad_consent=ad, night_consent=night)
+        push_subscribe(client=client, visitor=v, token=f"{prefix}-{v}", ad_consent=ad, night_consent=night)
     return visitors
 
 
@@ -49,16 +53,16 @@ def push_campaign(client, **kw):
                 variants=[{"key": "A", "body": "{{name}}님 30% 할인"}, {"key": "B", "body": "오늘만 30%"}],
                 link_url="https://shop.example/sale", holdout_pct=20, **AD)
     args.update(kw)
-    return services.campaign_create(**args)
+    return campaign_create(**args)
 
 
 def test_push_campaign_sends_each_consenting_recipient_once_with_holdout_and_variants(shop, fake_fcm):
     yes = subscribe(shop, 60)
     no = subscribe(shop, 10, ad=False, prefix="noad")
     campaign = push_campaign(shop)
-    services.campaign_prepare(campaign=campaign, recipients=[(v, "") for v in yes + no], now=NOON)
+    campaign_prepare(campaign=campaign, recipients=[(v, "") for v in yes + no], now=NOON)
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
-    progress = services.campaign_send(campaign_id=campaign.pk)
+    progress = campaign_send(campaign_id=campaign.pk)
     c = progress["counts"]
     assert c["pending"] == 0 and progress["status"] == "sent"
     rows = Delivery.objects.filter(campaign=campaign)
@@ -77,7 +81,7 @@ def test_push_campaign_sends_each_consenting_recipient_once_with_holdout_and_var
     link = fake_fcm.messages[0]["webpush"]["fcm_options"]["link"]
     assert "untitle_tid=" in link and Delivery.objects.filter(tracking_id=link.split("untitle_tid=")[1]).exists()
     # Running the send again (a Celery retry) sends nothing more.
-    services.campaign_send(campaign_id=campaign.pk)
+    campaign_send(campaign_id=campaign.pk)
     assert sum(fake_fcm.received.values()) == c["sent"]
 
 
@@ -85,7 +89,7 @@ def test_quiet_hours_hold_until_eight_unless_night_consent(shop, fake_fcm):
     day_only = subscribe(shop, 5)
     night_ok = subscribe(shop, 5, night=True, prefix="night")
     campaign = push_campaign(shop, holdout_pct=0)
-    services.campaign_prepare(campaign=campaign, recipients=[(v, "") for v in day_only + night_ok], now=NIGHT)
+    campaign_prepare(campaign=campaign, recipients=[(v, "") for v in day_only + night_ok], now=NIGHT)
     rows = Delivery.objects.filter(campaign=campaign)
     held = rows.filter(status="held")
     assert {str(u) for u in held.values_list("uuid", flat=True)} == set(day_only)
@@ -104,9 +108,9 @@ def test_frequency_cap_per_member_per_day(shop, fake_fcm):
     # run after 21:00 KST, when both campaigns were held for the night instead).
     for n in range(2):
         c = push_campaign(shop, holdout_pct=0, daily_cap=1, name=f"c{n}")
-        services.campaign_prepare(campaign=c, recipients=[(v, "") for v in visitors], now=NOON)
+        campaign_prepare(campaign=c, recipients=[(v, "") for v in visitors], now=NOON)
         Campaign.objects.filter(pk=c.pk).update(status="sending")
-        services.campaign_send(campaign_id=c.pk)
+        campaign_send(campaign_id=c.pk)
     second = Delivery.objects.filter(campaign=c)
     assert set(second.values_list("reason", flat=True)) == {"frequency_cap"}
     assert set(second.values_list("status", flat=True)) == {"suppressed"}
@@ -117,9 +121,9 @@ def test_unregistered_tokens_are_deactivated(shop, fake_fcm):
     visitors = subscribe(shop, 4)
     fake_fcm.unregistered = {f"tok-{visitors[0]}"}
     campaign = push_campaign(shop, holdout_pct=0, is_ad=False)
-    services.campaign_prepare(campaign=campaign, recipients=[(v, "") for v in visitors], now=NOON)
+    campaign_prepare(campaign=campaign, recipients=[(v, "") for v in visitors], now=NOON)
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
-    services.campaign_send(campaign_id=campaign.pk)
+    campaign_send(campaign_id=campaign.pk)
     d = Delivery.objects.get(campaign=campaign, uuid=visitors[0])
     assert d.status == "failed" and d.reason == "unregistered" and d.provider_response["error"] == "UNREGISTERED"
     assert PushSubscription.objects.get(client=shop, uuid=visitors[0]).is_active is False
@@ -142,7 +146,7 @@ def test_bad_input_refused_before_anything_is_sent(shop, fake_fcm, change, code)
 def test_empty_audience_is_refused(shop, fake_fcm):
     campaign = push_campaign(shop)
     with pytest.raises(MessagingError) as exc:
-        services.campaign_start(campaign=campaign, enqueue=False)  # nobody logged in: no visitors
+        campaign_start(campaign=campaign, enqueue=False)  # nobody logged in: no visitors
     assert exc.value.code == "empty_audience" and not fake_fcm.attempts
 
 
@@ -167,9 +171,9 @@ def test_sms_campaign_through_cafe24_in_calls_of_at_most_100(shop, connected, fa
         fake_cafe24.customers[f"m{i:04d}"] = {"member_id": f"m{i:04d}", "sms": "T", "cellphone": "010", "name": ""}
     recipients = [(str(uuid.uuid4()), f"m{i:04d}") for i in range(4, 154)] + [(str(uuid.uuid4()), "member0003")]
     campaign = push_campaign(shop, channel="sms", holdout_pct=0, variants=[{"key": "A", "body": "겨울 세일 {{shop_name}}"}])
-    services.campaign_prepare(campaign=campaign, recipients=recipients, now=NOON)
+    campaign_prepare(campaign=campaign, recipients=recipients, now=NOON)
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
-    services.campaign_send(campaign_id=campaign.pk)
+    campaign_send(campaign_id=campaign.pk)
     sent_ids = [m for call in fake_cafe24.sms_calls for m in call["member_id"]]
     assert sorted(sent_ids) == sorted(m for _u, m in recipients[:-1])
     assert all(len(call["member_id"]) <= 100 and call["exclude_unsubscriber"] == "T" and call["sender_no"] == 2
@@ -183,12 +187,12 @@ def test_two_workers_at_once_never_send_twice(fake_fcm):
     shop = make_client("동시 발송")
     visitors = subscribe(shop, 300)
     campaign = push_campaign(shop, holdout_pct=0, is_ad=False)
-    services.campaign_prepare(campaign=campaign, recipients=[(v, "") for v in visitors])
+    campaign_prepare(campaign=campaign, recipients=[(v, "") for v in visitors])
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
 
     def worker():
         try:
-            services.campaign_send(campaign_id=campaign.pk, wave=20)
+            campaign_send(campaign_id=campaign.pk, wave=20)
         finally:
             connection.close()
 
@@ -204,7 +208,7 @@ def test_worker_killed_mid_campaign_resumes_without_a_duplicate(fake_fcm, settin
     shop = make_client("중단 재개")
     visitors = subscribe(shop, 200)
     campaign = push_campaign(shop, holdout_pct=0, is_ad=False)
-    services.campaign_prepare(campaign=campaign, recipients=[(v, "") for v in visitors])
+    campaign_prepare(campaign=campaign, recipients=[(v, "") for v in visitors])
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
     fake_fcm.delay = 0.05
     db = connection.settings_dict
@@ -225,7 +229,7 @@ def test_worker_killed_mid_campaign_resumes_without_a_duplicate(fake_fcm, settin
     before = Delivery.objects.filter(campaign=campaign, status="sent").count()
     assert 0 < before < 200
     settings.CAMPAIGN_STALE_CLAIM = timedelta(0)  # the lease of the dead worker has run out
-    services.campaign_send(campaign_id=campaign.pk)
+    campaign_send(campaign_id=campaign.pk)
     rows = Delivery.objects.filter(campaign=campaign)
     assert not rows.filter(status__in=["pending", "sending"]).exists()
     assert set(fake_fcm.received.values()) == {1}  # nobody got the message twice
@@ -238,9 +242,9 @@ def test_worker_killed_mid_campaign_resumes_without_a_duplicate(fake_fcm, settin
 def test_results_conversion_revenue_and_lift_against_holdout(shop, fake_fcm):
     visitors = subscribe(shop, 200)
     campaign = push_campaign(shop, holdout_pct=30, is_ad=False)
-    services.campaign_prepare(campaign=campaign, recipients=[(v, "") for v in visitors])
+    campaign_prepare(campaign=campaign, recipients=[(v, "") for v in visitors])
     Campaign.objects.filter(pk=campaign.pk).update(status="sending", started_at=timezone.now() - timedelta(hours=1))
-    services.campaign_send(campaign_id=campaign.pk)
+    campaign_send(campaign_id=campaign.pk)
     rows = list(Delivery.objects.filter(campaign=campaign))
     now = datetime.now(dt_timezone.utc).replace(tzinfo=None) - timedelta(minutes=5)
     events = []
@@ -252,7 +256,7 @@ def test_results_conversion_revenue_and_lift_against_holdout(shop, fake_fcm):
         elif d.status == "holdout" and d.pk % 10 == 0:
             events.append([uuid.uuid4(), shop.pk, d.uuid, 62, None, f"o{d.pk}", "1", 10000, None, now])
     clickhouse.insert("event", events, COLS)
-    from messaging.selectors import campaign_results
+    from messaging.campaigns.selectors import campaign_results
 
     campaign.refresh_from_db()
     res = campaign_results(campaign=campaign)
@@ -272,7 +276,7 @@ def test_audience_from_saved_query_resolves_visitors_and_members(shop, fake_fcm)
     visitors = [uuid.uuid4() for _ in range(5)]
     clickhouse.insert("event", [[uuid.uuid4(), shop.pk, v, 10, f"member{i:04d}", None, None, None, None, now]
                                 for i, v in enumerate(visitors)], COLS)
-    got = services.audience_visitors(campaign=push_campaign(shop))
+    got = audience_visitors(campaign=push_campaign(shop))
     assert sorted(got) == sorted((str(v), f"member{i:04d}") for i, v in enumerate(visitors))
 
 
@@ -348,7 +352,7 @@ def test_other_clients_campaign_is_404(shop, other_shop, marketer, login, fake_f
 
 
 def test_audience_from_segment_uses_its_latest_snapshot(shop, fake_fcm):
-    from insights import segments
+    from insights.segments import services as segments
 
     now = datetime.now(dt_timezone.utc).replace(tzinfo=None) - timedelta(hours=1)
     visitors = [uuid.uuid4() for _ in range(4)]
@@ -358,7 +362,7 @@ def test_audience_from_segment_uses_its_latest_snapshot(shop, fake_fcm):
                                   rules={"op": "and", "items": [{"filter": "logged_in", "params": {"days": 7}}]})
     segments.segment_refresh(segment_id=seg.pk)
     campaign = push_campaign(shop, saved_query=None, segment_id=seg.pk)
-    got = services.audience_visitors(campaign=campaign)
+    got = audience_visitors(campaign=campaign)
     assert sorted(got) == sorted((str(v), f"member{i:04d}") for i, v in enumerate(visitors))
 
 
@@ -366,7 +370,7 @@ def test_recurring_campaign_gets_a_beat_schedule(shop, fake_fcm):
     from django_celery_beat.models import PeriodicTask
 
     campaign = push_campaign(shop, schedule_kind="recurring", cron="0 10 * * 1")
-    services.campaign_start(campaign=campaign, enqueue=False)
+    campaign_start(campaign=campaign, enqueue=False)
     campaign.refresh_from_db()
     task = PeriodicTask.objects.get(pk=campaign.periodic_task_id)
     assert campaign.status == "scheduled" and task.task == "messaging.campaign_recurring" and task.enabled
@@ -379,9 +383,9 @@ def test_connection_lost_after_the_request_left_is_not_retried(shop, fake_fcm):
     visitors = subscribe(shop, 3)
     fake_fcm.drop_tokens = {f"tok-{visitors[0]}"}  # processed, then the connection breaks
     campaign = push_campaign(shop, holdout_pct=0, is_ad=False)
-    services.campaign_prepare(campaign=campaign, recipients=[(v, "") for v in visitors])
+    campaign_prepare(campaign=campaign, recipients=[(v, "") for v in visitors])
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
-    services.campaign_send(campaign_id=campaign.pk)
+    campaign_send(campaign_id=campaign.pk)
     d = Delivery.objects.get(campaign=campaign, uuid=visitors[0])
     assert d.status == "failed" and d.reason == "unknown"
     assert fake_fcm.received[f"tok-{visitors[0]}"] == 1 and set(fake_fcm.received.values()) == {1}
@@ -392,11 +396,11 @@ def test_scheduled_campaign_is_judged_at_its_send_time_and_sent_by_the_task(shop
     at = timezone.now() + timedelta(days=1)
     at = at.replace(hour=13, minute=30)  # 22:30 in Seoul: quiet hours at the booked time
     campaign = push_campaign(shop, holdout_pct=0, schedule_kind="at", scheduled_at=at)
-    services.campaign_prepare(campaign=campaign, recipients=[(v, "") for v in visitors],
+    campaign_prepare(campaign=campaign, recipients=[(v, "") for v in visitors],
                               now=campaign.scheduled_at)
     assert Delivery.objects.filter(campaign=campaign, status="held").count() == 4
     Campaign.objects.filter(pk=campaign.pk).update(status="scheduled")
-    services.campaign_send(campaign_id=campaign.pk)  # the task firing early sends nothing held
+    campaign_send(campaign_id=campaign.pk)  # the task firing early sends nothing held
     assert not fake_fcm.attempts
 
 

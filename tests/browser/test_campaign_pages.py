@@ -5,8 +5,11 @@ import uuid
 import pytest
 
 from insights.models import SavedQuery
-from messaging import services
+from messaging.campaigns.prepare import campaign_prepare
+from messaging.campaigns.services import campaign_create
 from messaging.models import Campaign
+from messaging.sending.services import campaign_send
+from messaging.sending.subscribers import push_subscribe
 from tests.fakes.fixtures import fake_fcm  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,14 +39,14 @@ def test_preview_updates_live_and_flags_a_bad_variable(page, browser_login, shop
 def test_sent_campaign_page_shows_progress_and_results(page, browser_login, shop, marketer, fake_fcm):
     visitors = [str(uuid.uuid4()) for _ in range(20)]
     for v in visitors:
-        services.push_subscribe(client=shop, visitor=v, token=f"tok-{v}", ad_consent=True, night_consent=True)
+        push_subscribe(client=shop, visitor=v, token=f"tok-{v}", ad_consent=True, night_consent=True)
     sq = SavedQuery.objects.create(client=shop, name="최근 로그인", ir=LOGIN_IR)
-    campaign = services.campaign_create(client=shop, name="겨울 세일", channel="push", saved_query=sq,
+    campaign = campaign_create(client=shop, name="겨울 세일", channel="push", saved_query=sq,
                                         variants=[{"key": "A", "body": "세일"}], sender_name="가게A",
                                         contact="02-123-4567", optout_text="무료수신거부 080-123-4567", holdout_pct=20)
-    services.campaign_prepare(campaign=campaign, recipients=[(v, "") for v in visitors])
+    campaign_prepare(campaign=campaign, recipients=[(v, "") for v in visitors])
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
-    services.campaign_send(campaign_id=campaign.pk)
+    campaign_send(campaign_id=campaign.pk)
     errors: list = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     browser_login(marketer)

@@ -37,6 +37,6 @@ def fake_cafe24(settings):
 
 @pytest.fixture
 def connected(shop, fake_cafe24):
-    from messaging.services import cafe24_connect
+    from messaging.connection.services import cafe24_connect
 
     return cafe24_connect(client=shop, code="good-code", redirect_uri="http://testserver/cafe24/callback")

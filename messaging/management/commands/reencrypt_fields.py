@@ -11,7 +11,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
     def handle(self, *args, **opts):
-        from messaging.services import reencrypt_all
+        from messaging.rotation import reencrypt_all
 
         n = reencrypt_all()
         if opts["format"] == "json":

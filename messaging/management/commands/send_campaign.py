@@ -14,7 +14,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         from messaging.models import Campaign
-        from messaging.services import MessagingError, campaign_send
+        from messaging.errors import MessagingError
+        from messaging.sending.services import campaign_send
 
         if not Campaign.objects.filter(pk=opts["campaign_id"]).exists():
             raise CommandError(f"campaign {opts['campaign_id']} does not exist")
