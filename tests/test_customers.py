@@ -8,7 +8,7 @@ import respx
 from django.core.management import CommandError, call_command
 
 from customers import selectors, services
-from customers.models import CustomerModel, CustomerProfile, SegmentMove
+from customers.models import CustomerProfile, SegmentMove
 from tenants.models import AuditEntry
 from tests.customers_support import cancel, behaviour, orders, shop_population
 

@@ -1,5 +1,4 @@
 """The 고객 pages and API: sizes, value share, chart data, moves, Q&A, customer page, roles, 404s."""
-import json
 
 import pytest
 

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tenants.models import Client, Invitation, Membership, Role
 from tenants.services import invitation_create
-from tests.factories import PASSWORD, UserFactory, make_client, make_member
+from tests.factories import UserFactory, make_client, make_member
 
 _PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
 

@@ -8,7 +8,7 @@ from django.core import mail
 
 from events import clickhouse
 from tenants.models import AuditEntry, Client, Invitation, Role
-from tests.factories import UserFactory, make_member
+from tests.factories import UserFactory
 
 
 @pytest.fixture
