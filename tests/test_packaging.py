@@ -3,6 +3,7 @@ built from this checkout installs and passes ``manage.py check`` away from the c
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -28,9 +29,13 @@ def test_every_installed_app_is_packaged():
 @pytest.mark.slow
 def test_a_built_wheel_installs_and_passes_check(tmp_path):
     wheels = tmp_path / "wheels"
+    # A copy of the sources, so the build leaves nothing (build/, *.egg-info) in the checkout.
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".git", ".venv", "var", "build", "*.egg-info",
+                                                             "node_modules", "__pycache__", "bench", "docs"))
     # No build isolation: the venv's own setuptools builds it, so the test needs no network.
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                            "-w", str(wheels), str(ROOT)], capture_output=True, text=True, timeout=300)
+                            "-w", str(wheels), str(src)], capture_output=True, text=True, timeout=300)
     assert build.returncode == 0, build.stderr[-3000:]
     wheel = next(wheels.glob("untitle-*.whl"))
     site = tmp_path / "site"
@@ -43,6 +48,9 @@ def test_a_built_wheel_installs_and_passes_check(tmp_path):
     assert list((site / "events" / "ch_migrations").glob("*.sql"))
     assert (site / "events" / "sdk" / "untitle.js").exists()
     assert (site / "insights" / "eval" / "questions.yaml").exists()
+    assert (site / "untitle" / "templates" / "base.html").exists()
+    assert (site / "untitle" / "static" / "js" / "ask.js").exists()
+    assert (site / "untitle" / "locale" / "en" / "LC_MESSAGES" / "django.mo").exists()
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DJANGO_SETTINGS_MODULE")}
     env.update(PYTHONPATH=str(site), DJANGO_SETTINGS_MODULE="untitle.settings",

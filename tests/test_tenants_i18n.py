@@ -4,7 +4,7 @@ import gettext
 import re
 from pathlib import Path
 
-PO = Path(__file__).resolve().parent.parent / "locale" / "en" / "LC_MESSAGES" / "django.po"
+PO = Path(__file__).resolve().parent.parent / "untitle" / "locale" / "en" / "LC_MESSAGES" / "django.po"
 ENTRY = re.compile(r'^(#, fuzzy\n(?:#.*\n)*)?msgid ((?:".*"\n)+)msgstr ((?:".*"(?:\n|$))+)', re.M)
 
 
@@ -33,4 +33,4 @@ def test_compiled_catalog_matches_the_po():
     with open(PO.with_suffix(".mo"), "rb") as fh:
         catalog = gettext.GNUTranslations(fh)
     stale = {k: v for k, (v, _f) in _entries().items() if catalog.gettext(k) != v}
-    assert stale == {}, "run: msgfmt -o locale/en/LC_MESSAGES/django.mo locale/en/LC_MESSAGES/django.po"
+    assert stale == {}, "run: msgfmt -o untitle/locale/en/LC_MESSAGES/django.mo untitle/locale/en/LC_MESSAGES/django.po"
