@@ -67,10 +67,19 @@ def test_pure_packages_cover_what_they_should():
 
 def test_every_pure_module_imports_without_django():
     modules = _pure_modules()
+    # untitle/__init__.py loads the Celery app (Celery's documented Django pattern), so the
+    # project package's own pure modules (errors, webhooks) are executed from their files: the
+    # module must not need Django, whatever its package does.
+    by_file = {m: str(ROOT / Path(*m.split("."))) + ".py" for m in modules if m.startswith("untitle.")}
     code = (
-        "import importlib, sys\n"
+        "import importlib, importlib.util, sys\n"
+        f"by_file = {by_file!r}\n"
         f"for name in {modules!r}:\n"
-        "    importlib.import_module(name)\n"
+        "    if name in by_file:\n"
+        "        spec = importlib.util.spec_from_file_location(name.replace('.', '_'), by_file[name])\n"
+        "        spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+        "    else:\n"
+        "        importlib.import_module(name)\n"
         "bad = sorted({m.split('.')[0] for m in sys.modules} & {'django', 'rest_framework', 'celery', "
         "'django_celery_beat'})\n"
         "print(','.join(bad))\n"

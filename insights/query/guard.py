@@ -26,19 +26,15 @@ from sqlglot import exp
 from sqlglot.dialects.clickhouse import ClickHouse
 from sqlglot.errors import SqlglotError
 
+from events import catalog
+
 MAX_SQL_CHARS = 20_000
 ALLOWED_TABLES = frozenset({"event"})
 CLIENT_PARAM = "client_id"
 QUERY_SETTINGS = "SETTINGS join_use_nulls = 1"
 
-# Must match events/ch_migrations (a test compares this with system.columns).
-EVENT_COLUMNS = frozenset({
-    "event_id", "client_id", "uuid", "event_type", "order_id", "tracking_id", "product_id",
-    "product_option_id1", "product_option_id2", "product_quantity", "price", "amount", "keyword",
-    "sort_by", "page", "board_id", "article_id", "login_id", "phone_number", "page_url",
-    "category_id", "scroll_bucket", "session_id", "referrer", "utm_source", "utm_medium",
-    "utm_campaign", "utm_content", "utm_term", "device_type", "created_at",
-})
+# The columns raw SQL may name: the event table's, from the catalog (a test holds it equal to the DDL).
+EVENT_COLUMNS = frozenset(catalog.COLUMNS)
 
 # Functions by their ClickHouse name, lower-cased. Anything missing is refused: an allow-list
 # cannot be bypassed by a function we forgot to forbid (dictGet, joinGet, file, url, sleep, ...).
