@@ -33,5 +33,5 @@ def client_event_counts(*, client_ids: Iterable[int], days: int = 7) -> dict[int
     try:
         return _event_counts(client_ids=ids, days=days)
     except Exception:
-        log.debug("event counts unavailable", exc_info=True)
+        log.warning("event counts unavailable", exc_info=True)
         return None
