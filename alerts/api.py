@@ -5,11 +5,13 @@ answers with the documented error body (untitle.api_errors)."""
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
 
 from tenants.access import ClientAPIView
 from tenants.models import Role
+from untitle.body import BodyError, body_dict, text_field
 
 from . import selectors, services
 
@@ -45,11 +47,17 @@ class AlertMuteAPI(ClientAPIView):
     write_role = Role.MARKETER
 
     def post(self, request, client_id):
-        d = request.data
+        d = body_dict(request)
+        entity_id = d.get("entity_id", "")
+        if isinstance(entity_id, (int, float)) and not isinstance(entity_id, bool):
+            entity_id = str(entity_id)  # a product number sent as a JSON number is the same product
+        elif entity_id is not None and not isinstance(entity_id, str):
+            message = _("entity_id 값은 문자열이나 숫자여야 합니다.")
+            raise BodyError(message, fields={"entity_id": message})
         mute = services.alert_mute_create(
             client=self.client, actor=request.user, hours=d.get("hours", 24),
-            entity_kind=d.get("entity_kind", ""), entity_id=str(d.get("entity_id", "")),
-            metric=d.get("metric", ""), reason=str(d.get("reason") or ""))
+            entity_kind=text_field(d, "entity_kind"), entity_id=entity_id or "",
+            metric=text_field(d, "metric"), reason=text_field(d, "reason"))
         return Response({"id": mute.pk, "until": mute.until.isoformat()}, status=status.HTTP_201_CREATED)
 
 

@@ -12,13 +12,13 @@ from rest_framework.response import Response
 
 from tenants.access import ClientAPIView
 from tenants.models import Role
+from untitle.body import body_dict, optional_text
 
 from . import selectors, services
 from .errors import PlanError, PlanErrorCode
 
 
-def _body(request) -> dict:
-    return request.data if isinstance(request.data, dict) else {}
+_body = body_dict
 
 
 class RecommendAPI(ClientAPIView):
@@ -37,8 +37,8 @@ class RecommendAPI(ClientAPIView):
             parent = selectors.recommendation_get(client=self.client, pk=pk)
             rec = services.plan_reask(client=self.client, recommendation=parent, user=request.user)
         else:
-            rec = services.recommend(client=self.client, purpose=str(data.get("purpose") or ""),
-                                     on_date=data.get("date"), engine=data.get("engine") or None,
+            rec = services.recommend(client=self.client, purpose=optional_text(data, "purpose") or "",
+                                     on_date=data.get("date"), engine=optional_text(data, "engine") or None,
                                      user=request.user)
         return Response(services.recommendation_payload(rec), status=201)
 
@@ -60,7 +60,7 @@ class ChooseAPI(ClientAPIView):
     def post(self, request, client_id, pk):
         rec = selectors.recommendation_get(client=self.client, pk=pk)
         draft = services.plan_choose(client=self.client, recommendation=rec,
-                                     plan_key=str(_body(request).get("plan") or ""), user=request.user)
+                                     plan_key=optional_text(_body(request), "plan") or "", user=request.user)
         return Response(draft_payload(draft), status=201)
 
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _, gettext_lazy
+from django.views import View
 from django.views.generic import TemplateView
 
 from tenants.access import ClientViewMixin
@@ -91,8 +92,12 @@ class RecommendationView(ClientViewMixin, TemplateView):
         return ctx
 
 
-class ReaskView(ClientViewMixin, TemplateView):
+class ReaskView(ClientViewMixin, View):
+    """A form's target only: GET answers 405 with Allow: POST (a TemplateView here had no template
+    and answered 500)."""
+
     required_role = Role.VIEWER
+    http_method_names = ["post"]
 
     def post(self, request, slug, pk):
         rec = selectors.recommendation_get(client=self.client, pk=pk)
@@ -104,9 +109,10 @@ class ReaskView(ClientViewMixin, TemplateView):
         return redirect("plans:detail", slug=self.client.slug, pk=new.pk)
 
 
-class ChooseView(ClientViewMixin, TemplateView):
+class ChooseView(ClientViewMixin, View):
     required_role = Role.VIEWER
     write_role = Role.MARKETER
+    http_method_names = ["post"]
 
     def post(self, request, slug, pk):
         rec = selectors.recommendation_get(client=self.client, pk=pk)

@@ -21,6 +21,10 @@ def validate_schedule(schedule: str | None) -> str:
     """Five-field cron, checked by Celery's own parser so beat will accept it ("" = no schedule)."""
     from celery.schedules import crontab
 
+    if schedule is not None and not isinstance(schedule, str):
+        # A JSON body can carry a list or an object here (fuzzing found the 500 it caused).
+        message = _("일정은 cron 형식의 문자열(분 시 일 월 요일, 예: '0 9 * * 1')이어야 합니다.")
+        raise ScheduleError(message, fields={"schedule": message})
     schedule = " ".join((schedule or "").split())
     if not schedule:
         return ""

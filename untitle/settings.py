@@ -239,6 +239,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON that Python reads but nothing downstream takes (lone surrogates, nesting past the
+    # recursion limit) is a 400 parse_error at the door (untitle/body.py); forms as DRF's defaults.
+    "DEFAULT_PARSER_CLASSES": ["untitle.body.StrictJSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     # Every API error in one body: {"code", "detail", "fields"?, "link"?} (untitle/errors.py).
     "EXCEPTION_HANDLER": "untitle.api_errors.exception_handler",
 }

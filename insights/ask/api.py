@@ -10,6 +10,8 @@ from rest_framework.response import Response
 from tenants.access import ClientAPIView
 from tenants.models import Role
 
+from untitle.body import body_dict, optional_text
+
 from .. import store
 from ..paging import page_meta, paging
 from . import services
@@ -42,10 +44,10 @@ class AskAPI(ClientAPIView):
     write_role = None
 
     def post(self, request, client_id):
-        data = request.data if isinstance(request.data, dict) else {}
+        data = body_dict(request)
         page, page_size = paging(data)
         answer = services.ask_question(
-            client=self.client, question=data.get("question", ""), engine=data.get("engine") or None,
+            client=self.client, question=data.get("question", ""), engine=optional_text(data, "engine") or None,
             today=data.get("today") or None, user=request.user, ir=data.get("ir"),
         )
         return Response(page_audience(answer, client=self.client, page=page, page_size=page_size))

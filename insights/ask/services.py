@@ -63,6 +63,9 @@ def default_engine_name() -> str:
 def engine_for(name: str | None):
     from ..query.pipeline import OfflineEngine
 
+    if name is not None and not isinstance(name, str):
+        raise AskError(_("엔진은 offline 또는 gemini 중 하나의 이름(문자열)이어야 합니다."), code=AskErrorCode.ENGINE,
+                       fields={"engine": _("offline 또는 gemini")})
     name = (name or default_engine_name()).strip().lower()
     if name not in ENGINES:
         raise AskError(_("알 수 없는 엔진입니다: %(name)s (offline 또는 gemini)") % {"name": name},

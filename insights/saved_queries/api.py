@@ -12,6 +12,8 @@ from rest_framework.response import Response
 from tenants.access import ClientAPIView
 from tenants.models import Role
 
+from untitle.body import body_dict, optional_text, text_field
+
 from .. import store
 from ..paging import page_meta, paging
 from ..serializers import jsonable, run_to_dict, saved_query_to_dict
@@ -36,11 +38,11 @@ class SavedQueryListAPI(ClientAPIView):
         return Response({"results": [_saved_query_payload(s, runs) for s in items]})
 
     def post(self, request, client_id):
-        data = request.data if isinstance(request.data, dict) else {}
+        data = body_dict(request)
         sq = services.saved_query_create(
-            client=self.client, name=data.get("name", ""), question=data.get("question", "") or "",
-            ir=data.get("ir"), schedule=data.get("schedule", "") or "", owner=request.user,
-            engine=data.get("engine") or None,
+            client=self.client, name=text_field(data, "name"), question=text_field(data, "question"),
+            ir=data.get("ir"), schedule=text_field(data, "schedule"), owner=request.user,
+            engine=optional_text(data, "engine") or None,
         )
         return Response(_saved_query_payload(sq), status=status.HTTP_201_CREATED)
 
@@ -51,10 +53,10 @@ class SavedQueryDetailAPI(ClientAPIView):
 
     def patch(self, request, client_id, pk):
         sq = selectors.saved_query_get(client=self.client, pk=pk)
-        data = request.data if isinstance(request.data, dict) else {}
+        data = body_dict(request)
         sq = services.saved_query_update(
-            saved_query=sq, actor=request.user, name=data.get("name"), question=data.get("question"),
-            ir=data.get("ir"), schedule=data.get("schedule"),
+            saved_query=sq, actor=request.user, name=optional_text(data, "name"),
+            question=optional_text(data, "question"), ir=data.get("ir"), schedule=optional_text(data, "schedule"),
         )
         return Response(_saved_query_payload(sq))
 

@@ -13,6 +13,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from tenants.access import ClientAPIView
+from untitle.body import body_dict, optional_text, text_field
 from tenants.models import Role
 
 from ..audience import filters as F
@@ -22,8 +23,7 @@ from ..serializers import segment_to_dict, snapshot_to_dict
 from . import audience, selectors, services
 
 
-def _data(request) -> dict:
-    return request.data if isinstance(request.data, dict) else {}
+_data = body_dict
 
 
 def _int(value, default: int, lo: int, hi: int) -> int:
@@ -80,7 +80,7 @@ class AudienceParseAPI(ClientAPIView):
     def post(self, request, client_id):
         data = _data(request)
         return Response(audience.audience_from_question(client=self.client, question=data.get("question", ""),
-                                                        engine=data.get("engine") or None))
+                                                        engine=optional_text(data, "engine") or None))
 
 
 class SegmentListAPI(ClientAPIView):
@@ -94,9 +94,10 @@ class SegmentListAPI(ClientAPIView):
 
     def post(self, request, client_id):
         data = _data(request)
-        seg = services.segment_create(client=self.client, name=data.get("name", ""), rules=data.get("rules"),
-                                      actor=request.user, description=data.get("description", "") or "",
-                                      schedule=data.get("schedule"), webhook_url=data.get("webhook_url", ""))
+        seg = services.segment_create(client=self.client, name=text_field(data, "name"), rules=data.get("rules"),
+                                      actor=request.user, description=text_field(data, "description"),
+                                      schedule=optional_text(data, "schedule"),
+                                      webhook_url=text_field(data, "webhook_url"))
         return Response(segment_to_dict(seg), status=status.HTTP_201_CREATED)
 
 
@@ -111,9 +112,10 @@ class SegmentDetailAPI(ClientAPIView):
     def patch(self, request, client_id, pk):
         seg = selectors.segment_get(client=self.client, pk=pk)
         data = _data(request)
-        seg = services.segment_update(segment=seg, actor=request.user, name=data.get("name"),
-                                      rules=data.get("rules"), description=data.get("description"),
-                                      schedule=data.get("schedule"), webhook_url=data.get("webhook_url"))
+        seg = services.segment_update(segment=seg, actor=request.user, name=optional_text(data, "name"),
+                                      rules=data.get("rules"), description=optional_text(data, "description"),
+                                      schedule=optional_text(data, "schedule"),
+                                      webhook_url=optional_text(data, "webhook_url"))
         return Response(segment_to_dict(seg))
 
     put = patch
