@@ -7,4 +7,6 @@ class TenantsConfig(AppConfig):
     verbose_name = "고객사"
 
     def ready(self):
+        from untitle import checks  # noqa: F401  (registers the deploy checks)
+
         from . import signals  # noqa: F401  (connects the login audit receivers)

@@ -114,6 +114,8 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "REDIS_URL": "redis://redis.example.com:6379/0",
         "CLICKHOUSE_URL": "http://default:pw@clickhouse.example.com:8123/default",
         "UNTITLE_VAR_DIR": str(tmp_path / "var"),
+        # A production run needs its encryption key (check --deploy refuses without one).
+        "FIELD_ENCRYPTION_KEY": "k6ODVQX6rq3PnnqCOfxMqCRDZvPEH1c9cIq9Yzq-5Sk=",
     }
     proc = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

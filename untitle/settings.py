@@ -105,10 +105,16 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Brute-force throttling: lock a username+IP pair after 5 failures for 30 minutes.
+# Brute-force throttling for 30 minutes: a username+IP pair after 5 failures, and a username
+# from any address after 20 (a distributed attacker, or one rotating X-Forwarded-For where the
+# app is reachable without the proxy, never repeats an address). The username's own limit is
+# higher so one user mistyping on one machine does not lock the account everywhere.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The order matters: tenants.lockout.LockoutHandler reads the pair's count first, the username's second.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "tenants.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
@@ -152,6 +158,8 @@ if env("EMAIL_URL", default=""):
 # --- Production security: on unless this is the embedded/dev run -------------------------
 _SECURE = not (DEBUG or EMBEDDED)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_SECURE)
+# Load balancers probe /healthz over plain HTTP inside the network: a 301 would fail the check.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_SECURE)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_SECURE)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _SECURE else 0)
@@ -187,6 +195,25 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or "cache+memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
+# Every task has a hard time limit, and Redis hands an unacknowledged task to another worker only
+# after the visibility timeout (kombu's default: one hour): the timeout must outlast the longest
+# limit, or a task still running is started a second time, and should not be much longer, or a
+# task of a worker killed -9 waits that long. Campaign sends and the nightly refit of every
+# client are the long ones (1M recipients at ~600 messages/s, docs/benchmarks.md#campaign-send,
+# is ~28 minutes); everything else is done in minutes.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=15 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
+CELERY_LONG_TASK_TIME_LIMIT = env.int("CELERY_LONG_TASK_TIME_LIMIT", default=45 * 60)
+CELERY_TASK_ANNOTATIONS = {
+    name: {"time_limit": CELERY_LONG_TASK_TIME_LIMIT, "soft_time_limit": CELERY_LONG_TASK_TIME_LIMIT - 60}
+    for name in ("messaging.campaign_send", "messaging.campaign_recurring", "customers.tasks.refit_all")
+}
+# Margin for the worker to notice the hard limit and acknowledge (tests/test_platform_hardening.py
+# checks every registered task against it). Celery's Redis caveats ask for the same value for
+# the result backend (docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html).
+_VISIBILITY_TIMEOUT = max(CELERY_TASK_TIME_LIMIT, CELERY_LONG_TASK_TIME_LIMIT) + 5 * 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _VISIBILITY_TIMEOUT}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": _VISIBILITY_TIMEOUT}
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
@@ -223,13 +250,27 @@ FCM_BASE_URL = env("FCM_BASE_URL", default="https://fcm.googleapis.com")
 ALIMTALK_PRICE_KRW = env.int("ALIMTALK_PRICE_KRW", default=9)  # per message, for "cost saved"
 # Parallel FCM requests per send wave (HTTP/2 multiplexing on one connection pool).
 FCM_THREADS = env.int("FCM_THREADS", default=32)
+# Seconds one send wave may wait out FCM's QUOTA_EXCEEDED (429 until the per-minute quota refills,
+# no Retry-After) before its unsent rows go back to the queue for a later run.
+FCM_QUOTA_WAIT_SECONDS = env.float("FCM_QUOTA_WAIT_SECONDS", default=120.0)
+# "나에게 테스트 발송" per marketer and hour: a test send skips the audience, so it must not become
+# a way to message at will.
+CAMPAIGN_TEST_SENDS_PER_HOUR = env.int("CAMPAIGN_TEST_SENDS_PER_HOUR", default=10)
 # Campaign sends: recipients one campaign may reach, deliveries claimed per wave, and how long a
 # claimed delivery belongs to its worker before another worker may take it over (a dead worker).
 CAMPAIGN_MAX_AUDIENCE = env.int("CAMPAIGN_MAX_AUDIENCE", default=1_000_000)
 CAMPAIGN_SEND_WAVE = env.int("CAMPAIGN_SEND_WAVE", default=100)
 CAMPAIGN_STALE_CLAIM = timedelta(seconds=env.int("CAMPAIGN_STALE_CLAIM_SECONDS", default=600))
+# The demo's "시뮬레이션 (데모 전용)" channel (messaging/sending/simulated.py): nothing leaves the
+# server and demo shoppers answer with generated clicks and orders. Only ever in an embedded run:
+# `and EMBEDDED` keeps a production deployment from switching it on by mistake.
+SIMULATED_CHANNEL = env.bool("SIMULATED_CHANNEL", default=EMBEDDED) and EMBEDDED
 # Public base URL of this deployment (SDK snippet, OAuth redirect, links in e-mails).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Webhook receivers on private addresses that outgoing webhooks may still reach (untitle/outbound.py
+# refuses loopback, private, link-local and metadata addresses otherwise): host names, addresses
+# or networks, comma-separated, e.g. "hooks.corp.internal,10.20.0.0/16". Empty = internet only.
+WEBHOOK_ALLOWLIST = env.list("WEBHOOK_ALLOWLIST", default=[])
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -270,6 +311,17 @@ INSIGHTS_QUERY_SETTINGS: dict = env.json("INSIGHTS_QUERY_SETTINGS", default={})
 # of which the newest few per saved query are kept.
 INSIGHTS_RUN_INLINE_ROWS = env.int("INSIGHTS_RUN_INLINE_ROWS", default=1_000)
 INSIGHTS_KEPT_RESULT_TABLES = env.int("INSIGHTS_KEPT_RESULT_TABLES", default=3)
+
+# --- Resource limits (untitle/limits.py) -----------------------------------------------------
+# Heavy reads (ask, raw SQL, live audience size, segment and raw-event exports) running at once,
+# per client and per user; one more answers 429 with Retry-After. PostHog's default is 3 per team.
+QUERY_CONCURRENCY_PER_CLIENT = env.int("QUERY_CONCURRENCY_PER_CLIENT", default=3)
+QUERY_CONCURRENCY_PER_USER = env.int("QUERY_CONCURRENCY_PER_USER", default=2)
+# Seconds a slot stays taken if its request dies without giving it back (streams renew theirs);
+# longer than any one query may run (READ_SETTINGS max_execution_time).
+QUERY_LEASE_TTL = env.float("QUERY_LEASE_TTL", default=60.0)
+# The Retry-After a refused request gets: a slot is held for one query, usually a second or two.
+QUERY_RETRY_AFTER = env.int("QUERY_RETRY_AFTER", default=3)
 
 # --- Collector (events/collector/app.py) ----------------------------------------------------
 # Durable buffer: "redis" (streams; needs REDIS_URL) or "spool" (fsynced files in VAR_DIR/spool).

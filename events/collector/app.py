@@ -436,8 +436,11 @@ class Collector:
         try:
             wait = await self.sink.append(key, client.id, records, settings.COLLECTOR_RATE_PER_KEY,
                                           settings.COLLECTOR_BURST_PER_KEY)
-        except BufferUnavailable:
-            log.exception("collector: buffer unavailable")
+        except BufferUnavailable as exc:
+            # One line per 503: during an outage a traceback per request buries every other log
+            # line, and the cause is always the buffer's own error message.
+            log.warning("collector: buffer unavailable, answered 503 (client %s): %s",
+                        client.id, " ".join(str(exc).split())[:300])
             raise HTTPError(503, E.UNAVAILABLE, retry_after=1)
         if wait:
             raise HTTPError(429, E.RATE_LIMITED, retry_after=max(1, -(-wait // 1000)))
