@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import httpx
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
@@ -20,6 +19,7 @@ from django.utils import timezone
 import gemini
 from tenants.facade import audit_log
 from tenants.models import Client
+from untitle import outbound
 from untitle.webhooks import signed_headers
 
 from . import selectors
@@ -240,11 +240,11 @@ def alert_notify(*, alert: Alert, at: datetime | None = None) -> bool:
         headers = {"Content-Type": "application/json", "User-Agent": "UNTITLE-alerts/1"}
         if conf.webhook_secret:
             headers.update(signed_headers(conf.webhook_secret, body))
-        try:
-            response = httpx.post(conf.webhook_url, content=body, headers=headers, timeout=WEBHOOK_TIMEOUT_S)
-            _deliver(alert, Notification.Channel.WEBHOOK, response.is_success, f"HTTP {response.status_code}")
-        except httpx.HTTPError as exc:
-            _deliver(alert, Notification.Channel.WEBHOOK, False, type(exc).__name__)
+        # outbound refuses our own network and keeps socket errors out of the notification's detail
+        delivery = outbound.post(conf.webhook_url, body=body, headers=headers, timeout=WEBHOOK_TIMEOUT_S,
+                                 allow=outbound.AllowList.parse(settings.WEBHOOK_ALLOWLIST), what="alert webhook")
+        _deliver(alert, Notification.Channel.WEBHOOK, delivery.ok,
+                 f"HTTP {delivery.status}" if delivery.ok else delivery.error)
     Alert.objects.filter(pk=alert.pk).update(notified_at=at)
     return sent
 
@@ -333,6 +333,12 @@ def notification_settings_update(*, client: Client, actor, email_enabled: bool, 
             URLValidator(schemes=["https", "http"])(webhook_url)
         except ValidationError:
             message = "웹훅 URL이 올바르지 않습니다 (https://로 시작하는 주소)."
+            raise AlertError(message, code=AlertErrorCode.WEBHOOK_URL, fields={"webhook_url": message}) from None
+        try:  # refused while the owner is on the settings page, not silently at the first alert
+            outbound.check_url(webhook_url, allow=outbound.AllowList.parse(settings.WEBHOOK_ALLOWLIST))
+        except outbound.Refused as exc:
+            message = ("웹훅 URL이 내부·사설 네트워크 주소를 가리킵니다. 인터넷에서 접근할 수 있는 주소를 입력해 주세요."
+                       if exc.reason == outbound.REFUSED else f"웹훅 URL을 사용할 수 없습니다: {exc.reason}")
             raise AlertError(message, code=AlertErrorCode.WEBHOOK_URL, fields={"webhook_url": message}) from None
     if webhook_enabled and not webhook_url:
         message = "웹훅을 켜려면 URL을 입력하세요."

@@ -16,6 +16,7 @@ import time
 from datetime import date
 from typing import Any, Iterator
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,7 @@ from insights.tasks import push_segment_webhook as push_segment_webhook_task
 from insights.tasks import refresh_segment as refresh_segment_task
 from tenants.facade import audit_log
 from tenants.models import Client
+from untitle import outbound
 from untitle.beat import cron_task_sync, validate_schedule
 from untitle.webhooks import signed_headers
 
@@ -42,12 +44,23 @@ WEBHOOK_MEMBERS = 10_000  # members carried in one webhook body (the rest: expor
 
 # --- writes ---------------------------------------------------------------------------------
 
+def _webhook_url_error(message: str) -> AskError:
+    return AskError(message, code=AskErrorCode.WEBHOOK_URL, fields={"webhook_url": message})
+
+
 def _clean_webhook(url: Any) -> str:
     url = str(url or "").strip()
     if url and not (url.startswith("https://") or url.startswith("http://")):
-        raise AskError(_("웹훅 URL은 http:// 또는 https://로 시작해야 합니다."), code=AskErrorCode.WEBHOOK_URL)
+        raise _webhook_url_error(_("웹훅 URL은 http:// 또는 https://로 시작해야 합니다."))
     if len(url) > 500:
-        raise AskError(_("웹훅 URL이 너무 깁니다."), code=AskErrorCode.WEBHOOK_URL)
+        raise _webhook_url_error(_("웹훅 URL이 너무 깁니다."))
+    if url:
+        try:  # refused now rather than at the first push: the marketer is here to fix it
+            outbound.check_url(url, allow=outbound.AllowList.parse(settings.WEBHOOK_ALLOWLIST))
+        except outbound.Refused as exc:
+            raise _webhook_url_error(_("웹훅 URL이 내부·사설 네트워크 주소를 가리킵니다. 인터넷에서 접근할 수 있는 "
+                                       "주소를 입력해 주세요.") if exc.reason == outbound.REFUSED
+                                     else _("웹훅 URL을 사용할 수 없습니다: %(reason)s") % {"reason": exc.reason})
     return url
 
 
@@ -236,9 +249,11 @@ class WebhookFailed(RuntimeError):
 
 
 def segment_webhook_push(*, segment_id: int, version: int | None = None) -> int:
-    """POST the snapshot to the segment's webhook URL, signed. Raises WebhookFailed to be retried."""
-    import httpx
+    """POST the snapshot to the segment's webhook URL, signed, through ``untitle.outbound``.
 
+    Raises WebhookFailed (to be retried) when the receiver failed; an address outbound refuses is
+    audited and not retried. The audit keeps outbound's generic sentence, never the socket error.
+    """
     seg = Segment.objects.select_related("client").get(pk=segment_id)
     if not seg.webhook_url:
         return 0
@@ -258,19 +273,20 @@ def segment_webhook_push(*, segment_id: int, version: int | None = None) -> int:
                "members": members, "truncated": snap.size > len(members),
                "refreshed_at": snap.created_at.isoformat()}
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    headers = signed_headers(seg.webhook_secret, body)
-    try:
-        resp = httpx.post(seg.webhook_url, content=body, headers=headers, timeout=10.0)
-    except httpx.HTTPError as exc:
-        audit_log(action=AuditAction.SEGMENT_WEBHOOK, client=client, target=seg.name,
-                  details={"segment_id": seg.pk, "version": snap.version, "ok": False, "error": str(exc)[:200]})
-        raise WebhookFailed(str(exc)) from exc
-    ok = 200 <= resp.status_code < 300
-    audit_log(action=AuditAction.SEGMENT_WEBHOOK, client=client, target=seg.name,
-              details={"segment_id": seg.pk, "version": snap.version, "ok": ok, "status": resp.status_code,
-                       "members": len(members)})
-    if not ok:
-        raise WebhookFailed(f"HTTP {resp.status_code}")
+    delivery = outbound.post(seg.webhook_url, body=body, headers=signed_headers(seg.webhook_secret, body),
+                             allow=outbound.AllowList.parse(settings.WEBHOOK_ALLOWLIST), what="segment webhook")
+    details = {"segment_id": seg.pk, "version": snap.version, "ok": delivery.ok}
+    if delivery.status is not None:
+        details["status"] = delivery.status
+    if delivery.ok:
+        details["members"] = len(members)
+    else:
+        details["error"] = delivery.error
+    audit_log(action=AuditAction.SEGMENT_WEBHOOK, client=client, target=seg.name, details=details)
+    if delivery.refused:
+        return 0
+    if not delivery.ok:
+        raise WebhookFailed(delivery.error)
     return len(members)
 
 
