@@ -271,10 +271,6 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 # refuses loopback, private, link-local and metadata addresses otherwise): host names, addresses
 # or networks, comma-separated, e.g. "hooks.corp.internal,10.20.0.0/16". Empty = internet only.
 WEBHOOK_ALLOWLIST = env.list("WEBHOOK_ALLOWLIST", default=[])
-# Webhook receivers on private addresses that outgoing webhooks may still reach (untitle/outbound.py
-# refuses loopback, private, link-local and metadata addresses otherwise): host names, addresses
-# or networks, comma-separated, e.g. "hooks.corp.internal,10.20.0.0/16". Empty = internet only.
-WEBHOOK_ALLOWLIST = env.list("WEBHOOK_ALLOWLIST", default=[])
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
