@@ -86,6 +86,8 @@ class Campaign(models.Model):
     class Channel(models.TextChoices):
         PUSH = "push", _("웹 푸시")
         SMS = "sms", _("문자(SMS/LMS)")
+        # The demo's channel: nothing leaves the server (settings.SIMULATED_CHANNEL, embedded only).
+        SIMULATED = "simulated", _("시뮬레이션 (데모 전용)")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("초안")

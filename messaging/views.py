@@ -3,6 +3,7 @@ and the Cafe24 connection in settings (owner only). Cafe24's own entry points (O
 app launch) live here too."""
 from __future__ import annotations
 
+import logging
 import secrets
 
 from django import forms
@@ -25,14 +26,16 @@ from . import compliance, templates as msg_templates
 from .cafe24 import hmac as cafe24_hmac
 from .cafe24.client import Cafe24Error
 from .campaigns import selectors as campaign_selectors
-from .campaigns.services import campaign_cancel, campaign_create, campaign_start
+from .campaigns.services import campaign_cancel, campaign_create, campaign_start, send_blocker
 from .connection.selectors import connection_get
 from .connection.services import cafe24_authorize_url, cafe24_connect, cafe24_disconnect
 from .errors import MessagingError
-from .models import Campaign
+from .models import Cafe24Connection, Campaign
+from .sending.push import fcm_credentials
 from .sending.render import render_message
 from .sending.services import campaign_test_send
 
+logger = logging.getLogger(__name__)
 _AUDIENCE_LABELS = {"segment": gettext_lazy("세그먼트: %(n)s"), "query": gettext_lazy("저장된 질문: %(n)s")}
 
 
@@ -98,14 +101,15 @@ class CampaignCreateView(ClientViewMixin, TemplateView):
             q = self.request.GET
             initial = {k: v for k, v in (("name", q.get("name", "")[:120]), ("body_a", q.get("body", "")),
                                          ("audience", q.get("audience", ""))) if v}
-            ctx["form"] = CampaignForm(client=self.client, initial=initial)
+            ctx["form"] = _offered_channels(CampaignForm(client=self.client, initial=initial), self.client)
             if initial.get("audience") not in dict(ctx["form"].fields["audience"].choices):
                 ctx["form"].initial.pop("audience", None)
+        ctx["simulated"] = settings.SIMULATED_CHANNEL
         ctx["variables"] = [(k, str(label)) for k, (label, _f) in msg_templates.VARIABLES.items()]
         return ctx
 
     def post(self, request, slug):
-        form = CampaignForm(request.POST, client=self.client)
+        form = _offered_channels(CampaignForm(request.POST, client=self.client), self.client)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         d = form.cleaned_data
@@ -123,8 +127,20 @@ class CampaignCreateView(ClientViewMixin, TemplateView):
             form.add_error(getattr(exc, "field", None) if getattr(exc, "field", None) in form.fields else None,
                            getattr(exc, "message", str(exc)))
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        messages.success(request, _("캠페인을 만들었습니다. 미리보기와 테스트 발송 후 보내세요."))
+        messages.success(request, _("캠페인을 초안으로 저장했습니다. 내용을 확인한 뒤 보내세요."))
         return redirect("messaging:campaign", slug=self.client.slug, pk=campaign.pk)
+
+
+def _offered_channels(form: CampaignForm, client: Client) -> CampaignForm:
+    """The simulated channel only where this server offers it (the demo); there it is the first
+    choice while no real channel is set up, so a new user can send at once."""
+    field = form.fields["channel"]
+    if not settings.SIMULATED_CHANNEL:
+        field.choices = [(k, v) for k, v in field.choices if k != Campaign.Channel.SIMULATED]
+    elif not form.is_bound and "channel" not in form.initial and not fcm_credentials() \
+            and not Cafe24Connection.objects.filter(client=client, status=Cafe24Connection.Status.ACTIVE).exists():
+        form.initial["channel"] = Campaign.Channel.SIMULATED
+    return form
 
 
 class CampaignPreviewView(ClientViewMixin, View):
@@ -174,12 +190,43 @@ class CampaignDetailView(ClientViewMixin, TemplateView):
                          50).get_page(self.request.GET.get("page"))
         first = campaign.variants.first()
         preview = render_message(campaign=campaign, variant=first, values={"name": "홍길동"})[1] if first else ""
+        progress = campaign_selectors.campaign_progress(campaign=campaign)
+        can_write = self.membership.allows(Role.MARKETER)
+        sendable = campaign.status in (Campaign.Status.DRAFT, Campaign.Status.FAILED)
         ctx.update(campaign=campaign, variants=list(campaign.variants.all()), page=page, deliveries=page.object_list,
-                   progress=campaign_selectors.campaign_progress(campaign=campaign), preview=preview,
-                   can_write=self.membership.allows(Role.MARKETER),
+                   progress=progress, preview=preview, can_write=can_write,
+                   blocker=send_blocker(campaign=campaign) if can_write and sendable else None,
+                   summary=_results_summary(campaign) if progress["counts"]["sent"] else None,
                    page_config={"progress_url": reverse("messaging:api-campaign-progress", args=[self.client.pk, campaign.pk]),
                                 "results_url": reverse("messaging:api-campaign-results", args=[self.client.pk, campaign.pk])})
         return ctx
+
+
+def _pp(v) -> str:
+    return "—" if v is None else f"{v * 100:+.2f}%p"
+
+
+def _results_summary(campaign: Campaign) -> dict | None:
+    """The results in one line per variant for the page itself (the table below is drawn by JS)."""
+    try:
+        res = campaign_selectors.campaign_results(campaign=campaign)
+    except Exception:  # the event store is down: the page still shows progress and deliveries
+        logger.warning("results of campaign %s unavailable", campaign.pk, exc_info=True)
+        return None
+    sent = [g for g in res["groups"] if g["variant"] != "holdout"]
+    hold = next((g for g in res["groups"] if g["variant"] == "holdout"), None)
+    lifts = []
+    for g in sent:
+        lift = g.get("lift") or {}
+        if lift.get("diff") is None:
+            lifts.append(_("%(v)s안: 대조군이 없어 상승을 잴 수 없습니다.") % {"v": g["variant"]})
+        else:
+            lifts.append(_("%(v)s안: 대조군 대비 구매 전환 %(d)s (95%% 신뢰구간 %(lo)s ~ %(hi)s)")
+                         % {"v": g["variant"], "d": _pp(lift["diff"]), "lo": _pp(lift["low"]), "hi": _pp(lift["high"])})
+    return {"sent": sum(g["n"] for g in sent), "clickers": sum(g["clickers"] for g in sent),
+            "orders": sum(g["converters"] for g in sent), "revenue": sum(g["revenue"] for g in sent),
+            "holdout": hold["n"] if hold else 0, "holdout_orders": hold["converters"] if hold else 0,
+            "lifts": lifts}
 
 
 class _CampaignAction(ClientViewMixin, View):
@@ -201,6 +248,7 @@ class CampaignSendView(_CampaignAction):
         try:
             progress = campaign_start(campaign=campaign, actor=request.user)
         except (MessagingError, Cafe24Error) as exc:
+            # The page shows what to do next with its link (send_blocker); this says it happened.
             messages.error(request, getattr(exc, "message", str(exc)))
             return self.done(pk)
         messages.success(request, _("발송을 시작했습니다: 대상 %(n)s명") % {"n": f"{progress['total']:,}"})

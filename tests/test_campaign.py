@@ -154,13 +154,15 @@ def test_sms_needs_sender_and_a_live_cafe24_token(shop, connected, fake_cafe24):
     from messaging.models import Cafe24Connection
 
     Cafe24Connection.objects.filter(pk=connected.pk).update(sender_no=None)
+    # Saved as a draft (issue 16.9): what needs the sender and the token is sending it.
+    campaign = push_campaign(shop, channel="sms")
     with pytest.raises(MessagingError) as exc:
-        push_campaign(shop, channel="sms")
+        campaign_start(campaign=campaign, enqueue=False)
     assert exc.value.code == "no_sender" and "발신 번호" in exc.value.message
     Cafe24Connection.objects.filter(pk=connected.pk).update(sender_no=2, expires_at=timezone.now())
     fake_cafe24.revoked = True
     with pytest.raises(MessagingError) as exc:
-        push_campaign(shop, channel="sms")
+        campaign_start(campaign=campaign, enqueue=False)
     assert exc.value.code == "cafe24_revoked" and "다시 연결" in exc.value.message
     assert fake_cafe24.sms_calls == []
 

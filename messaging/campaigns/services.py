@@ -1,8 +1,13 @@
-"""Campaign writes: create (checked before anything is saved), start now / at a time / on a
-schedule, one recurring run, cancel. Keyword-only, transactional, audited."""
+"""Campaign writes: create (a draft: its content checked, no channel needed), what still blocks
+sending, start now / at a time / on a schedule, one recurring run, cancel. Keyword-only,
+transactional, audited."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
 from django_celery_beat.models import PeriodicTask
@@ -12,14 +17,17 @@ from tenants.facade import audit_log
 from tenants.models import Client
 from untitle.beat import ScheduleError, cron_task_sync, validate_schedule
 
+from .. import compliance
 from ..audit import AuditAction
-from ..errors import MessagingError
-from ..models import Campaign, CampaignVariant, Delivery
+from ..errors import MessagingError, MessagingErrorCode
+from ..models import Cafe24Connection, Campaign, CampaignVariant, Delivery
 from ..sending.services import campaign_send
 from ..tasks import campaign_recurring_task, campaign_send_task
 from .checks import campaign_check, variants_clean
 from .prepare import campaign_prepare
+from ..sending.push import fcm_credentials
 from .selectors import campaign_progress
+
 
 def _refuse(field: str, message: str) -> MessagingError:
     return MessagingError(message, fields={field: message})
@@ -39,6 +47,8 @@ def campaign_create(*, client: Client, name: str, channel: str, variants, saved_
         raise _refuse("name", _("캠페인 이름을 입력해 주세요."))
     if channel not in Campaign.Channel.values:
         raise _refuse("channel", _("채널을 선택해 주세요."))
+    if channel == Campaign.Channel.SIMULATED and not settings.SIMULATED_CHANNEL:
+        raise _refuse("channel", _("시뮬레이션 채널은 데모에서만 쓸 수 있습니다. 웹 푸시나 문자를 골라 주세요."))
     if saved_query_id is None and segment_id is None:
         raise _refuse("audience", _("오디언스(세그먼트 또는 저장된 질문)를 선택해 주세요."))
     if saved_query_id is not None and audience_get(client=client, saved_query_id=saved_query_id) is None:
@@ -66,15 +76,88 @@ def campaign_create(*, client: Client, name: str, channel: str, variants, saved_
             created_by=actor if getattr(actor, "is_authenticated", False) else None)
         CampaignVariant.objects.bulk_create([CampaignVariant(campaign=campaign, key=v.key, body=v.body, title=v.title)
                                              for v in clean])
-        campaign_check(campaign)  # refuse before saving anything that could never be sent
+        # The content is refused now; the channel may be set up later (send_blocker says how).
+        _check_ad_frame(campaign, clean)
         audit_log(action=AuditAction.CAMPAIGN_CREATE, client=client, actor=actor, target=name,
                   details={"campaign_id": campaign.pk, "channel": channel})
     return campaign
 
 
+def _check_ad_frame(campaign: Campaign, variants) -> None:
+    if not campaign.is_ad:
+        return
+    kw = dict(channel=campaign.channel, sender_name=campaign.sender_name, contact=campaign.contact,
+              optout=campaign.optout_text)
+    for v in variants:
+        problems = compliance.check_ad(compliance.compose_ad(v.body, **kw), **kw)
+        if problems:
+            raise MessagingError(problems[0].message, code=MessagingErrorCode.COMPLIANCE,
+                                 fields={problems[0].code: problems[0].message})
+
+
+@dataclass(frozen=True)
+class SendBlocker:
+    """Why a campaign cannot be sent yet, in the marketer's words, and the page that fixes it."""
+
+    code: str
+    message: str
+    link: str
+    link_label: str
+
+    def error(self) -> MessagingError:
+        return MessagingError(self.message, code=self.code, link=self.link)
+
+
+def send_blocker(*, campaign: Campaign) -> SendBlocker | None:
+    """What the campaign's channel still needs before "보내기" works; None when it is set up.
+
+    Read-only and without calls to Cafe24 (the page shows it before anyone clicks); a token that
+    Cafe24 refuses is found at send time and then shows here as "재연결 필요".
+    """
+    slug = campaign.client.slug
+    if campaign.channel == Campaign.Channel.SIMULATED and not settings.SIMULATED_CHANNEL:
+        return SendBlocker(MessagingErrorCode.INVALID,
+                           _("시뮬레이션 채널은 데모에서만 보낼 수 있습니다. 웹 푸시나 문자로 새 캠페인을 만들어 주세요."),
+                           reverse("messaging:campaign_new", kwargs={"slug": slug}), _("새 캠페인 만들기"))
+    if campaign.channel == Campaign.Channel.SMS:
+        cafe24 = reverse("messaging:cafe24_settings", kwargs={"slug": slug})
+        conn = Cafe24Connection.objects.filter(client=campaign.client).first()
+        if conn is None or conn.status == Cafe24Connection.Status.INACTIVE:
+            return SendBlocker(MessagingErrorCode.CAFE24_REVOKED,
+                               _("문자는 쇼핑몰의 Cafe24 계정과 발신 번호로 나갑니다. 먼저 Cafe24를 연결해 주세요. "
+                                 "캠페인은 초안으로 저장되어 있으니 연결한 뒤 여기서 보내면 됩니다."),
+                               cafe24, _("Cafe24 연결하기"))
+        if conn.status == Cafe24Connection.Status.REVOKED:
+            return SendBlocker(MessagingErrorCode.CAFE24_REVOKED,
+                               _("Cafe24 연결이 끊어졌습니다. 다시 연결한 뒤 보내 주세요."), cafe24, _("Cafe24 다시 연결하기"))
+        if not conn.sender_no:
+            return SendBlocker(MessagingErrorCode.NO_SENDER,
+                               _("Cafe24에 인증된 발신 번호가 없습니다. Cafe24 관리자에서 SMS 발신 번호를 인증한 뒤 "
+                                 "Cafe24 연결 화면에서 다시 연결해 주세요."), cafe24, _("Cafe24 연결 보기"))
+    if campaign.channel == Campaign.Channel.PUSH and not fcm_credentials():
+        return SendBlocker(MessagingErrorCode.NO_FCM,
+                           _("웹 푸시는 아직 보낼 수 없습니다. 푸시 설정에서 쇼핑몰에 알림 받기를 설치하고, "
+                             "이 서비스의 웹 푸시 발송이 켜져 있는지 운영팀에 확인해 주세요. 캠페인은 초안으로 저장되어 있습니다."),
+                           reverse("tenants:keys", kwargs={"slug": slug}), _("푸시 설정"))
+    return None
+
+
+def _check_sendable(campaign: Campaign) -> None:
+    blocker = send_blocker(campaign=campaign)
+    if blocker is not None:
+        raise blocker.error()
+    try:
+        campaign_check(campaign)
+    except MessagingError as exc:
+        # A token Cafe24 refused just now: the connection is "재연결 필요", the fix is the same page.
+        if exc.code in (MessagingErrorCode.CAFE24_REVOKED, MessagingErrorCode.NO_SENDER) and not exc.link:
+            exc.link = reverse("messaging:cafe24_settings", kwargs={"slug": campaign.client.slug})
+        raise
+
+
 def campaign_start(*, campaign: Campaign, actor=None, enqueue: bool = True) -> dict:
     """Check, build deliveries and queue the send (the marketer's "보내기")."""
-    campaign_check(campaign)
+    _check_sendable(campaign)
     if campaign.schedule_kind == Campaign.Schedule.RECURRING:
         _sync_periodic(campaign)
         Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.SCHEDULED)

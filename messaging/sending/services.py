@@ -28,6 +28,7 @@ from ..tasks import campaign_send_task
 from .deliveries import claim_wave
 from .push import PushSender, fcm_client
 from .render import render_message
+from .simulated import SimulatedSender
 from .sms import SmsSender
 
 
@@ -50,7 +51,10 @@ def campaign_send(*, campaign_id: int, wave: int | None = None, max_waves: int |
                             claimed_at__lt=now - settings.CAMPAIGN_STALE_CLAIM).update(
         status=Delivery.Status.FAILED, reason="interrupted")
     variants = {v.key: v for v in campaign.variants.all()}
-    sender = PushSender(campaign, variants) if campaign.channel == "push" else SmsSender(campaign, variants)
+    if campaign.channel == Campaign.Channel.SIMULATED:  # the demo's channel: nothing leaves the server
+        sender = SimulatedSender(campaign, variants)
+    else:
+        sender = PushSender(campaign, variants) if campaign.channel == "push" else SmsSender(campaign, variants)
     waves = 0
     try:
         while max_waves is None or waves < max_waves:
