@@ -27,12 +27,25 @@ _lock = threading.Lock()
 
 # Applied to every read a user can cause. readonly=2 forbids writes but lets the query carry
 # its own limits; result_overflow_mode='break' returns the first N rows instead of failing.
+#
+# Memory: untitle/limits.py lets QUERY_CONCURRENCY_PER_CLIENT (default 3) heavy reads of one
+# client run at once, so 1 GiB each keeps a shop at its limit within ~3 GiB inside ClickHouse.
+# In the embedded run that is the web process itself: ~0.6 GB at rest + 3 x 1 GiB ~ 3.8 GB,
+# where the probe of issue 17 measured 5.8 GB with three queries of 2 GiB each. Each further shop
+# busy at the same moment adds up to its own 3 GiB; raising the concurrency setting multiplies
+# this, and INSIGHTS_QUERY_SETTINGS may tighten it. (Constants, not settings: the benchmarks
+# import this module without Django.)
+# Rows: max_rows_to_read stops a runaway scan (``IN system.numbers`` reads billions of rows in
+# seconds) with an error instead of letting it run to max_execution_time; 200M rows is far past
+# what any window of one shop's own events needs.
 READ_SETTINGS: dict[str, Any] = {
     "readonly": 2,
     "max_execution_time": 20,
     "max_result_rows": 100_000,
     "result_overflow_mode": "break",
-    "max_memory_usage": 2 * 1024**3,
+    "max_memory_usage": 1024**3,
+    "max_rows_to_read": 200_000_000,
+    "read_overflow_mode": "throw",
 }
 
 

@@ -25,6 +25,7 @@ from events.exporting import MAX_DAYS, export_start, parse_request
 from tenants.access import ClientAPIView, ClientViewMixin
 from tenants.facade import client_ip
 from tenants.models import Role
+from untitle import limits
 
 STORE_DOWN = gettext_noop("이벤트 저장소에 연결할 수 없습니다. 잠시 후 다시 시도하세요.")
 
@@ -55,6 +56,16 @@ def _streaming(request, req, chunks) -> StreamingHttpResponse:
     return response
 
 
+def _held_stream(request, req, lease: limits.Lease, *, via: str) -> StreamingHttpResponse:
+    """The download, holding its concurrency slot until the stream is done or closed."""
+    try:
+        chunks = export_start(req=req, actor=request.user, ip_address=client_ip(request), via=via)
+    except BaseException:
+        lease.release()
+        raise
+    return _streaming(request, req, lease.hold_while(chunks))
+
+
 class EventsExportView(ClientViewMixin, View):
     """Without start/end: the download form. With them: the file."""
 
@@ -77,8 +88,13 @@ class EventsExportView(ClientViewMixin, View):
             clickhouse.get_client()
         except clickhouse.ClickHouseUnavailable:
             return HttpResponse(_(STORE_DOWN), status=503, content_type="text/plain; charset=utf-8")
-        chunks = export_start(req=req, actor=request.user, ip_address=client_ip(request), via="web")
-        return _streaming(request, req, chunks)
+        try:
+            lease = limits.acquire(limits.Kind.EVENT_EXPORT, client_id=self.client.pk, user_id=request.user.pk)
+        except limits.Busy as exc:
+            response = HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        return _held_stream(request, req, lease, via="web")
 
 
 class EventsExportAPI(ClientAPIView):
@@ -98,5 +114,5 @@ class EventsExportAPI(ClientAPIView):
             clickhouse.get_client()
         except clickhouse.ClickHouseUnavailable as exc:
             raise EventsError(_(STORE_DOWN), code=EventsErrorCode.UNAVAILABLE, status=503, detail=str(exc)) from None
-        chunks = export_start(req=req, actor=request.user, ip_address=client_ip(request), via="api")
-        return _streaming(request, req, chunks)
+        lease = limits.api_lease(request, limits.Kind.EVENT_EXPORT, client_id=self.client.pk)
+        return _held_stream(request, req, lease, via="api")

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from tenants.access import ClientAPIView
 from tenants.models import Role
 
+from untitle import limits
 from untitle.body import body_dict, optional_text
 
 from .. import store
@@ -46,11 +47,13 @@ class AskAPI(ClientAPIView):
     def post(self, request, client_id):
         data = body_dict(request)
         page, page_size = paging(data)
-        answer = services.ask_question(
-            client=self.client, question=data.get("question", ""), engine=optional_text(data, "engine") or None,
-            today=data.get("today") or None, user=request.user, ir=data.get("ir"),
-        )
-        return Response(page_audience(answer, client=self.client, page=page, page_size=page_size))
+        engine = optional_text(data, "engine") or None
+        with limits.api_slot(request, limits.Kind.ASK, client_id=self.client.pk):
+            answer = services.ask_question(
+                client=self.client, question=data.get("question", ""), engine=engine,
+                today=data.get("today") or None, user=request.user, ir=data.get("ir"),
+            )
+            return Response(page_audience(answer, client=self.client, page=page, page_size=page_size))
 
 
 class RawSQLAPI(ClientAPIView):
@@ -60,5 +63,6 @@ class RawSQLAPI(ClientAPIView):
     write_role = Role.MARKETER
 
     def post(self, request, client_id):
-        data = request.data if isinstance(request.data, dict) else {}
-        return Response(services.run_raw_sql(client=self.client, sql=data.get("sql", ""), user=request.user))
+        data = body_dict(request)
+        with limits.api_slot(request, limits.Kind.SQL, client_id=self.client.pk):
+            return Response(services.run_raw_sql(client=self.client, sql=data.get("sql", ""), user=request.user))

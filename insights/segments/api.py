@@ -13,6 +13,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from tenants.access import ClientAPIView
+from untitle import limits
 from untitle.body import body_dict, optional_text, text_field
 from tenants.models import Role
 
@@ -54,8 +55,9 @@ class AudienceSizeAPI(ClientAPIView):
 
     def post(self, request, client_id):
         data = _data(request)
-        return Response(audience.audience_size(client=self.client, rules=data.get("rules"),
-                                               membership=self.membership, today=data.get("today")))
+        with limits.api_slot(request, limits.Kind.AUDIENCE_SIZE, client_id=self.client.pk):
+            return Response(audience.audience_size(client=self.client, rules=data.get("rules"),
+                                                   membership=self.membership, today=data.get("today")))
 
 
 class AudienceDescribeAPI(ClientAPIView):
@@ -163,9 +165,15 @@ class SegmentExportAPI(ClientAPIView):
         seg = selectors.segment_get(client=self.client, pk=pk)
         # not "format": DRF reads that one for content negotiation
         fmt = request.query_params.get("as", "csv")
-        body, content_type = services.segment_export(segment=seg, membership=self.membership,
-                                                     actor=request.user, fmt=fmt)
-        resp = StreamingHttpResponse(body, content_type=content_type)
+        # The slot is held while the file streams, and given back when the stream closes.
+        lease = limits.api_lease(request, limits.Kind.SEGMENT_EXPORT, client_id=self.client.pk)
+        try:
+            body, content_type = services.segment_export(segment=seg, membership=self.membership,
+                                                         actor=request.user, fmt=fmt)
+        except BaseException:
+            lease.release()
+            raise
+        resp = StreamingHttpResponse(lease.hold_while(body), content_type=content_type)
         resp["Content-Disposition"] = f'attachment; filename="segment-{seg.pk}-v{seg.latest_version}.{fmt}"'
         return resp
 
