@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Client
+from untitle.crypto import EncryptedTextField
 
 
 class Alert(models.Model):
@@ -96,7 +97,7 @@ class NotificationSettings(models.Model):
     email_recipients = models.JSONField(default=list, blank=True)
     webhook_enabled = models.BooleanField(default=False)
     webhook_url = models.URLField(blank=True)
-    webhook_secret = models.CharField(max_length=128, blank=True)   # HMAC-SHA256 key for X-Untitle-Signature
+    webhook_secret = EncryptedTextField(blank=True)   # HMAC-SHA256 key for X-Untitle-Signature, encrypted at rest
     updated_at = models.DateTimeField(auto_now=True)
 
 

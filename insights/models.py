@@ -5,6 +5,7 @@ from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Client
+from untitle.crypto import EncryptedTextField
 
 
 class SavedQuery(models.Model):
@@ -105,7 +106,8 @@ class Segment(models.Model):
                                          on_delete=models.SET_NULL, related_name="+")
     # Push each refresh to this URL, signed with HMAC-SHA256 (webhook_secret); empty = no push.
     webhook_url = models.URLField(_("웹훅 URL"), blank=True, max_length=500)
-    webhook_secret = models.CharField(max_length=64, blank=True)
+    # The HMAC key receivers verify with: a secret, so encrypted at rest like every other (untitle/crypto.py).
+    webhook_secret = EncryptedTextField(blank=True)
     latest_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=dj_timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

@@ -308,3 +308,72 @@ def test_alert_webhook_to_loopback_is_refused_unless_allow_listed(shop, owner, r
     services.alert_notify(alert=second)
     n = Notification.objects.get(alert=second, channel="webhook")
     assert not n.ok and n.detail == outbound.REFUSED and len(receiver.requests) == 1
+
+
+# --- webhook secrets at rest (finding 11) -------------------------------------------------------
+
+def _stored(table: str, pk: int) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT webhook_secret FROM {table} WHERE id = %s", [pk])
+        return cur.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_segment_webhook_secret_is_stored_encrypted_and_still_shown_to_the_owner(shop, owner, login):
+    from insights.segments import services as segments
+    from tests.audience_support import CART_NO_ORDER
+    from untitle.crypto import decrypt
+
+    seg = segments.segment_create(client=shop, name="s", rules=CART_NO_ORDER)
+    raw = _stored("insights_segment", seg.pk)
+    assert raw and seg.webhook_secret not in raw and decrypt(raw) == seg.webhook_secret
+    body = login(owner).get(f"/api/v1/clients/{shop.pk}/segments/{seg.pk}").json()
+    assert body["webhook_secret"] == seg.webhook_secret and len(body["webhook_secret"]) == 64
+
+
+@pytest.mark.django_db
+def test_alert_webhook_secret_is_stored_encrypted(shop, owner):
+    from alerts import services
+    from alerts.selectors import notification_settings
+
+    conf = services.notification_settings_update(client=shop, actor=owner, email_enabled=False,
+                                                 email_recipients=[], webhook_enabled=False, webhook_url="",
+                                                 webhook_secret="s3cret")
+    assert "s3cret" not in _stored("alerts_notificationsettings", conf.pk)
+    assert notification_settings(client=shop).webhook_secret == "s3cret"
+
+
+@pytest.mark.django_db
+def test_the_data_migrations_encrypt_plaintext_secrets_left_by_earlier_versions(shop, owner):
+    """Rows written before the change hold plaintext; the migrations' step encrypts them once."""
+    import importlib
+
+    from django.db import connection
+
+    from alerts import services
+    from insights.models import Segment
+    from insights.segments import services as segments
+    from tests.audience_support import CART_NO_ORDER
+
+    seg = segments.segment_create(client=shop, name="s", rules=CART_NO_ORDER)
+    conf = services.notification_settings_update(client=shop, actor=owner, email_enabled=False,
+                                                 email_recipients=[], webhook_enabled=False, webhook_url="",
+                                                 webhook_secret="s3cret")
+    with connection.cursor() as cur:  # what a release before the migration left in the tables
+        cur.execute("UPDATE insights_segment SET webhook_secret = %s WHERE id = %s", ["a" * 64, seg.pk])
+        cur.execute("UPDATE alerts_notificationsettings SET webhook_secret = 'old' WHERE id = %s", [conf.pk])
+    ins = importlib.import_module("insights.migrations.0003_segment_webhook_secret_encrypted")
+    alr = importlib.import_module("alerts.migrations.0002_notificationsettings_webhook_secret_encrypted")
+    with connection.schema_editor() as editor:
+        for _twice in range(2):  # a second run leaves the tokens alone
+            ins.encrypt_secrets(None, editor)
+            alr.encrypt_secrets(None, editor)
+    assert Segment.objects.get(pk=seg.pk).webhook_secret == "a" * 64
+    assert "a" * 64 not in _stored("insights_segment", seg.pk)
+    from alerts.models import NotificationSettings
+    assert NotificationSettings.objects.get(pk=conf.pk).webhook_secret == "old"
+    with connection.schema_editor() as editor:  # and the way back gives the plain values
+        ins.decrypt_secrets(None, editor)
+    assert _stored("insights_segment", seg.pk) == "a" * 64
