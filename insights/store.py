@@ -8,10 +8,12 @@ top of the store's own limits; a failure the marketer can act on becomes an ``As
 from __future__ import annotations
 
 import logging
+import re
 from typing import Iterator
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from events import clickhouse
 from events.clickhouse import ClickHouseUnavailable
@@ -49,20 +51,78 @@ def _write_limits() -> dict:
     return limits
 
 
+# ClickHouse error codes (numbers and names as in ClickHouse's src/Common/ErrorCodes.cpp, listed
+# by the server in system.errors: https://clickhouse.com/docs/operations/system-tables/errors)
+# that the query's own text causes: the asker's to fix, so a 400 with a short Korean hint, never
+# the server's message (it names tables, types and the query). Grouped by the hint they get.
+_QUERY_MISTAKES: dict[str, frozenset[int]] = {
+    "syntax": frozenset({62, 80, 211}),  # SYNTAX_ERROR, INCORRECT_QUERY, EMPTY_QUERY
+    # UNKNOWN_IDENTIFIER, THERE_IS_NO_COLUMN, NOT_FOUND_COLUMN_IN_BLOCK, NO_SUCH_COLUMN_IN_TABLE,
+    # UNKNOWN_TABLE, AMBIGUOUS_IDENTIFIER, AMBIGUOUS_COLUMN_NAME, CYCLIC_ALIASES,
+    # MULTIPLE_EXPRESSIONS_FOR_ALIAS, ALIAS_REQUIRED, UNKNOWN_DATABASE
+    "name": frozenset({47, 8, 10, 16, 60, 207, 352, 174, 179, 206, 81}),
+    # UNKNOWN_FUNCTION, UNKNOWN_AGGREGATE_FUNCTION, NUMBER_OF_ARGUMENTS_DOESNT_MATCH,
+    # TOO_MANY/TOO_FEW_ARGUMENTS_FOR_FUNCTION, AGGREGATE_FUNCTION_DOESNT_ALLOW_PARAMETERS,
+    # PARAMETERS_TO_AGGREGATE_FUNCTIONS_MUST_BE_LITERALS, FUNCTION_CANNOT_HAVE_PARAMETERS, BAD_LAMBDA
+    "function": frozenset({46, 63, 42, 34, 35, 133, 134, 309, 356}),
+    # ILLEGAL_TYPE_OF_ARGUMENT, TYPE_MISMATCH, ILLEGAL_COLUMN, NO_COMMON_TYPE, CANNOT_CONVERT_TYPE,
+    # CANNOT_PARSE_TEXT/_NUMBER/_DATE/_DATETIME/_UUID/_INPUT_ASSERTION_FAILED/_ESCAPE_SEQUENCE/
+    # _QUOTED_STRING, ILLEGAL_DIVISION, ARGUMENT_OUT_OF_BOUND, DECIMAL_OVERFLOW, BAD_ARGUMENTS,
+    # CANNOT_COMPILE_REGEXP, SIZES_OF_ARRAYS_DOESNT_MATCH, ZERO_ARRAY_OR_TUPLE_INDEX,
+    # INCORRECT_ELEMENT_OF_SET, INCORRECT_RESULT_OF_SCALAR_SUBQUERY, ILLEGAL_TYPE_OF_COLUMN_FOR_FILTER,
+    # VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE, UNKNOWN_TYPE
+    "value": frozenset({43, 53, 44, 386, 70, 6, 72, 38, 41, 376, 27, 25, 26, 153, 69, 407, 36, 427,
+                        190, 135, 124, 125, 59, 321, 50}),
+    # ILLEGAL_AGGREGATION, NOT_AN_AGGREGATE, ILLEGAL_KEY_OF_AGGREGATION, AGGREGATE_FUNCTION_NOT_APPLICABLE,
+    # UNION_ALL_RESULT_STRUCTURES_MISMATCH, NUMBER_OF_COLUMNS_DOESNT_MATCH, INVALID_JOIN_ON_EXPRESSION,
+    # ILLEGAL_PREWHERE, ILLEGAL_FINAL, INVALID_LIMIT_EXPRESSION, EMPTY_LIST_OF_COLUMNS_QUERIED,
+    # INDEX_OF_POSITIONAL_ARGUMENT_IS_OUT_OF_RANGE, UNEXPECTED_EXPRESSION
+    "shape": frozenset({184, 215, 67, 154, 258, 20, 403, 182, 181, 440, 51, 353, 183}),
+    # TOO_DEEP_SUBQUERIES, TOO_DEEP_AST, TOO_BIG_AST, TOO_DEEP_RECURSION, QUERY_IS_TOO_LARGE
+    "complex": frozenset({162, 167, 168, 306, 229}),
+}
+_MISTAKE_HINTS = {
+    "syntax": gettext_noop("SQL 문법이 올바르지 않습니다. 쿼리를 확인해 주세요."),
+    "name": gettext_noop("알 수 없거나 모호한 열 이름이 있습니다. 열 이름과 별칭을 확인해 주세요."),
+    "function": gettext_noop("함수 이름이나 인자 개수가 올바르지 않습니다. 함수 사용법을 확인해 주세요."),
+    "value": gettext_noop("값의 형식이나 자료형이 맞지 않습니다. 비교하는 값과 함수 인자의 형식을 확인해 주세요."),
+    "shape": gettext_noop("쿼리 구성이 올바르지 않습니다. GROUP BY와 집계 함수, UNION의 열 개수를 확인해 주세요."),
+    "complex": gettext_noop("쿼리가 너무 복잡합니다. 하위 쿼리와 조건을 줄여 주세요."),
+}
+# TOO_MANY_ROWS, TOO_MANY_BYTES, TOO_MANY_ROWS_OR_BYTES, SET_SIZE_LIMIT_EXCEEDED, TOO_MANY_COLUMNS,
+# TOO_MANY_TEMPORARY_(NON_CONST_)COLUMNS, LIMIT_EXCEEDED: the query is fine, only too big.
+_TOO_MUCH_CODES = frozenset({158, 307, 396, 191, 161, 165, 166, 290})
+_CODE_RE = re.compile(r"(?:Code: |error code )(\d+)")
+
+
+def _clickhouse_code(text: str) -> int | None:
+    # chDB and the HTTP driver both carry ClickHouse's "Code: N." (the driver adds "error code N")
+    match = _CODE_RE.search(text)
+    return int(match.group(1)) if match else None
+
+
 def translate_clickhouse_error(exc: Exception) -> AskError:
     text = str(exc)
     if isinstance(exc, ClickHouseUnavailable):
         return AskError(_("데이터 저장소에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요."),
                         code=AskErrorCode.UNAVAILABLE, status=503, detail=text[:500])
-    if "TIMEOUT_EXCEEDED" in text or "Code: 159" in text:
+    code = _clickhouse_code(text)
+    if "TIMEOUT_EXCEEDED" in text or code in (159, 160):
         return AskError(_("질문 실행이 시간 제한을 넘어 중단되었습니다. 기간을 줄이거나 조건을 좁혀 다시 시도해 주세요."),
                         code=AskErrorCode.TIMEOUT, status=422, detail=text[:500])
-    if "MEMORY_LIMIT_EXCEEDED" in text or "Code: 241" in text:
+    if "MEMORY_LIMIT_EXCEEDED" in text or code == 241:
         return AskError(_("질문 실행에 필요한 메모리가 한도를 넘었습니다. 기간을 줄이거나 조건을 좁혀 다시 시도해 주세요."),
                         code=AskErrorCode.MEMORY, status=422, detail=text[:500])
-    if "TOO_MANY_ROWS" in text or "TOO_MANY_BYTES" in text:
+    if "TOO_MANY_ROWS" in text or "TOO_MANY_BYTES" in text or code in _TOO_MUCH_CODES:
         return AskError(_("읽어야 할 데이터가 한도를 넘었습니다. 기간을 줄이거나 조건을 좁혀 다시 시도해 주세요."),
                         code=AskErrorCode.TOO_MUCH, status=422, detail=text[:500])
+    kind = next((k for k, codes in _QUERY_MISTAKES.items() if code in codes), None)
+    if kind is not None:
+        # Compiled questions reach here only through a value the asker typed (a regex, a date),
+        # or a compiler bug: the warning keeps the latter visible without a 500 for the former.
+        log.warning("query refused by ClickHouse (code %s): %s", code, text[:300])
+        return AskError(_("쿼리를 실행할 수 없습니다: %(hint)s") % {"hint": _(_MISTAKE_HINTS[kind])},
+                        code=AskErrorCode.QUERY_FAILED, status=400, detail=text[:500])
     log.exception("query failed", exc_info=exc)
     return AskError(_("질문을 실행하지 못했습니다. 잠시 후 다시 시도해 주세요."), code=AskErrorCode.QUERY_FAILED,
                     status=500, detail=text[:500])
