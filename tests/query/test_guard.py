@@ -176,6 +176,56 @@ ATTACKS = [
     ("(SELECT uuid FROM event WHERE client_id = 910002)", "scoped"),
     ("SELECT uuid FROM event LIMIT 1000000000000", "scoped"),
     ("SELECT uniqExactIf(uuid, client_id = 910002), countIf(amount = 999999) FROM event", "scoped"),
+    # The right side of IN may name a table ("UserID IN users" is "IN (SELECT * FROM users)",
+    # https://clickhouse.com/docs/sql-reference/operators/in). ClickHouse resolves the name as an
+    # expression of the IN's own SELECT first and as a table otherwise, so a same-named alias in
+    # ANOTHER scope (a union branch, a subquery, a CTE) leaves it a table: membership oracles.
+    ("SELECT uuid AS numbers FROM event AS system UNION ALL "
+     "SELECT uuid FROM event WHERE event_type IN system.numbers", "reject"),
+    ("SELECT uuid AS numbers FROM event AS system UNION ALL "
+     "SELECT uuid FROM event WHERE event_type NOT IN system.numbers", "reject"),
+    ("SELECT uuid AS tables FROM event AS system UNION ALL "
+     "SELECT uuid FROM event WHERE 'event' GLOBAL IN system.tables", "reject"),
+    ("SELECT 1 AS segment_member FROM event UNION ALL SELECT count() FROM event "
+     "WHERE (toInt32(910002), toInt64(1), toUInt32(1), uuid, 'secret-member', now()) IN segment_member",
+     "reject"),
+    ("SELECT 'x' AS customer_segment FROM event UNION ALL SELECT count() FROM event "
+     "WHERE (910002, 'secret-member', 'vip', toUInt32(1), now64(6)) GLOBAL NOT IN customer_segment", "reject"),
+    ("SELECT uuid, (SELECT 1 AS segment_member) AS s FROM event WHERE uuid IN segment_member", "reject"),
+    ("SELECT uuid FROM event WHERE uuid IN (SELECT uuid AS segment_member FROM event) "
+     "AND uuid IN segment_member", "reject"),
+    ("WITH c AS (SELECT uuid AS segment_member FROM event) SELECT uuid FROM event WHERE uuid IN segment_member",
+     "reject"),
+    ("SELECT uuid AS segment_member FROM event WHERE uuid IN (SELECT uuid FROM event WHERE uuid IN segment_member)",
+     "reject"),
+    # an alias whose own expression is the IN is cyclic: ClickHouse skips it and reads the table
+    ("SELECT uuid FROM event WHERE (uuid IN segment_member) AS segment_member", "reject"),
+    ("SELECT uuid, uuid IN customer_segment AS customer_segment FROM event", "reject"),
+    # in parentheses a single name is still a table, and the function forms are IN too
+    ("SELECT 1 AS segment_member FROM event UNION ALL SELECT 2 FROM event WHERE uuid IN (segment_member)",
+     "reject"),
+    ("SELECT 1 AS segment_member FROM event UNION ALL SELECT 2 FROM event WHERE uuid IN ((segment_member))",
+     "reject"),
+    ("SELECT 1 AS segment_member FROM event UNION ALL SELECT 2 FROM event WHERE notIn(uuid, segment_member)",
+     "reject"),
+    ("SELECT 1 AS t FROM event UNION ALL SELECT 2 FROM event WHERE in(uuid, segment_member)", "reject"),
+    # a source of the scope that does not have the column: the name falls through to a table
+    ("SELECT uuid FROM (SELECT uuid FROM event) AS system WHERE 1 IN system.numbers", "reject"),
+    ("SELECT uuid FROM event AS segment_member WHERE uuid IN segment_member", "reject"),
+    ("SELECT uuid FROM event WHERE uuid IN db.t", "reject"),
+    ("SELECT uuid FROM event WHERE uuid IN default.segment_member", "reject"),
+    # IN with what ClickHouse can only read as values, a guarded subquery or a CTE of the query
+    ("WITH [62, 63] AS codes SELECT uuid FROM event WHERE event_type IN codes", "scoped"),
+    ("WITH others AS (SELECT uuid FROM event WHERE client_id = 910002) "
+     "SELECT count() FROM event WHERE uuid IN others", "scoped"),
+    ("WITH others AS (SELECT uuid FROM event WHERE client_id = 910002) "
+     "SELECT uuid FROM event WHERE uuid GLOBAL NOT IN others", "scoped"),
+    ("SELECT uuid FROM event WHERE uuid NOT IN (SELECT uuid FROM event WHERE client_id = 910002)", "scoped"),
+    ("SELECT uuid FROM event WHERE event_type IN (62, 63) AND (event_type, 1) IN ((62, 1), (82, 1))", "scoped"),
+    ("SELECT uuid FROM event WHERE event_type IN [82] OR client_id IN {client_id:Int32}", "scoped"),
+    ("SELECT e.uuid FROM event AS e WHERE e.uuid IN e.uuid", "scoped"),
+    ("SELECT uuid, x FROM event ARRAY JOIN [82, 62] AS x WHERE event_type IN x", "scoped"),
+    ("SELECT arrayFilter(t -> t IN (82, 62), [event_type]) AS f FROM event", "scoped"),
 ]
 
 
@@ -270,3 +320,78 @@ def test_column_allow_list_matches_the_table(data):
     cols = {r[0] for r in data.query(
         "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'event'").rows}
     assert cols == EVENT_COLUMNS
+
+
+# --- deep and huge SQL: refused with a Korean message, never a RecursionError ---------------
+
+@pytest.mark.parametrize("sql", [
+    "SELECT " + "(" * 3000 + "1" + ")" * 3000 + " FROM event",
+    "SELECT uuid FROM event WHERE " + "NOT " * 3000 + "1",
+    "SELECT " + "-" * 3000 + "1 FROM event",
+    "SELECT " + " + ".join(["amount"] * 4000) + " FROM event",
+    "SELECT uuid FROM event WHERE uuid IN " + "(SELECT uuid FROM event WHERE uuid IN " * 200 + "(1)" + ")" * 200,
+])
+def test_deeply_nested_sql_is_refused_with_a_korean_message(sql):
+    with pytest.raises(GuardError) as info:
+        guard_sql(sql, client_id=SHOP)
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in info.value.message)
+
+
+def test_moderate_nesting_still_passes():
+    sql, _ = guard_sql("SELECT " + "(" * 30 + "amount" + ")" * 30 + " FROM event", client_id=SHOP)
+    assert "FROM event WHERE client_id = {client_id: Int32}" in sql
+
+
+# --- through the API: a user's broken SQL is their 400, not our 500 --------------------------
+
+def _sql_api(login, member, shop, sql):
+    return login(member).post(f"/api/v1/clients/{shop.pk}/sql", {"sql": sql}, content_type="application/json")
+
+
+@pytest.mark.django_db
+def test_a_3000_deep_sql_is_a_korean_400(login, marketer, shop):
+    res = _sql_api(login, marketer, shop, "SELECT " + "(" * 3000 + "1" + ")" * 3000)
+    assert res.status_code == 400, res.content
+    body = res.json()
+    assert body["code"] == "guard" and not body["detail"].isascii()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sql", [
+    "SELECT sum(uuid) FROM event",                              # ILLEGAL_TYPE_OF_ARGUMENT
+    "SELECT uuid, count() FROM event GROUP BY event_type",      # NOT_AN_AGGREGATE
+    "SELECT count(count()) FROM event",                         # ILLEGAL_AGGREGATION
+    "SELECT uuid FROM event WHERE uuid = 'not-a-uuid'",         # CANNOT_PARSE_UUID / TYPE_MISMATCH
+    "SELECT uuid FROM event UNION ALL SELECT uuid, 1 FROM event",  # UNION_ALL_RESULT_STRUCTURES_MISMATCH
+    "SELECT s.nope FROM (SELECT uuid FROM event) AS s",         # UNKNOWN_IDENTIFIER
+])
+def test_clickhouse_errors_of_the_users_own_query_are_a_safe_korean_400(login, marketer, shop, sql):
+    res = _sql_api(login, marketer, shop, sql)
+    assert res.status_code == 400, res.content
+    body = res.json()
+    assert body["code"] in ("query_failed", "guard")
+    assert not body["detail"].isascii()
+    for internal in ("DB::Exception", "Code:", "segment_member", "customer_segment", "system.", "In scope"):
+        assert internal not in body["detail"]
+
+
+def test_limits_stay_422_the_store_503_and_the_unexpected_500():
+    from events.clickhouse import ClickHouseUnavailable
+    from insights.store import translate_clickhouse_error
+
+    def err(text):
+        return Exception(text)
+
+    assert translate_clickhouse_error(err("Code: 159. DB::Exception: Timeout exceeded (TIMEOUT_EXCEEDED)")).status == 422
+    assert translate_clickhouse_error(err("Code: 241. DB::Exception: Memory limit (MEMORY_LIMIT_EXCEEDED)")).status == 422
+    assert translate_clickhouse_error(err("Code: 396. DB::Exception: Limit for result exceeded (TOO_MANY_ROWS_OR_BYTES)")).status == 422
+    assert translate_clickhouse_error(err("Code: 158. DB::Exception: Limit for rows (TOO_MANY_ROWS)")).status == 422
+    assert translate_clickhouse_error(ClickHouseUnavailable("connection refused")).status == 503
+    user = translate_clickhouse_error(err("Code: 62. DB::Exception: Syntax error: failed at position 8 (SYNTAX_ERROR)"))
+    assert user.status == 400 and "Syntax" not in user.message
+    # the HTTP driver's wording for a ClickHouse server
+    http = translate_clickhouse_error(err("HTTPDriver for http://ch:8123 received ClickHouse error code 47\n"
+                                          " Code: 47. DB::Exception: Unknown expression identifier `x` (UNKNOWN_IDENTIFIER)"))
+    assert http.status == 400 and "`x`" not in http.message
+    assert translate_clickhouse_error(err("Code: 49. DB::Exception: Logical error (LOGICAL_ERROR)")).status == 500
+    assert translate_clickhouse_error(err("segfault")).status == 500
