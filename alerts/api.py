@@ -6,17 +6,20 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from tenants.access import ClientAPIView
 from tenants.models import Role
 from untitle.body import BodyError, body_dict, text_field
+from untitle.openapi import OBJECT, anything, body, number, query, text
 
 from . import selectors, services
 
 
 class AlertListAPI(ClientAPIView):
+    @extend_schema(parameters=[query("state"), query("level"), query("page", int)], responses=OBJECT)
     def get(self, request, client_id):
         qs = selectors.alert_list(client=self.client, state=request.query_params.get("state") or None,
                                   level=request.query_params.get("level") or None)
@@ -27,6 +30,7 @@ class AlertListAPI(ClientAPIView):
 
 
 class AlertDetailAPI(ClientAPIView):
+    @extend_schema(responses=OBJECT)
     def get(self, request, client_id, pk):
         alert = selectors.alert_get(client=self.client, pk=pk)
         data = services.alert_payload(alert)
@@ -38,6 +42,7 @@ class AlertDetailAPI(ClientAPIView):
 class AlertAcknowledgeAPI(ClientAPIView):
     write_role = Role.MARKETER
 
+    @extend_schema(request=None, responses=OBJECT)
     def post(self, request, client_id, pk):
         alert = services.alert_acknowledge(alert=selectors.alert_get(client=self.client, pk=pk), actor=request.user)
         return Response({"id": alert.pk, "acknowledged_at": alert.acknowledged_at.isoformat()})
@@ -46,6 +51,9 @@ class AlertAcknowledgeAPI(ClientAPIView):
 class AlertMuteAPI(ClientAPIView):
     write_role = Role.MARKETER
 
+    @extend_schema(request=body("AlertMuteRequest", hours=number(min_value=1), entity_kind=text(), entity_id=anything(),
+                                metric=text(), reason=text(max_length=200)),
+                   responses={201: OBJECT})
     def post(self, request, client_id):
         d = body_dict(request)
         entity_id = d.get("entity_id", "")
@@ -62,5 +70,6 @@ class AlertMuteAPI(ClientAPIView):
 
 
 class ExplainCountersAPI(ClientAPIView):
+    @extend_schema(responses=OBJECT)
     def get(self, request, client_id):
         return Response(services.explain_counters())

@@ -2,11 +2,13 @@
 
 Errors leave through the project's exception handler in the one body (README, "API errors")."""
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from tenants.access import ClientAPIView
 from tenants.models import Role
+from untitle.openapi import OBJECT, query
 
 from . import selectors, services
 from .errors import CustomersError, CustomersErrorCode
@@ -15,6 +17,7 @@ from .errors import CustomersError, CustomersErrorCode
 class SegmentsAPI(ClientAPIView):
     """Model version, segment sizes / value shares and customer keys per segment on request."""
 
+    @extend_schema(parameters=[query("members", description="a segment name: its customer keys")], responses=OBJECT)
     def get(self, request, client_id):
         model = selectors.latest_model(client=self.client)
         body = {
@@ -31,6 +34,7 @@ class SegmentsAPI(ClientAPIView):
 
 
 class CustomerAPI(ClientAPIView):
+    @extend_schema(responses=OBJECT)
     def get(self, request, client_id, customer_key):
         p = selectors.profile_get(client=self.client, customer_key=customer_key)
         if p is None:
@@ -58,6 +62,7 @@ class CustomerAskAPI(ClientAPIView):
 
     write_role = Role.VIEWER
 
+    @extend_schema(request=AskSerializer, responses=OBJECT)
     def post(self, request, client_id):
         ser = AskSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -67,6 +72,7 @@ class CustomerAskAPI(ClientAPIView):
 class RefitAPI(ClientAPIView):
     write_role = Role.MARKETER
 
+    @extend_schema(request=None, responses={202: OBJECT})
     def post(self, request, client_id):
         services.model_refit_request(client=self.client, actor=request.user)
         return Response({"queued": True}, status=status.HTTP_202_ACCEPTED)

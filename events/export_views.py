@@ -17,6 +17,7 @@ from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views import View
+from drf_spectacular.utils import extend_schema
 from rest_framework.renderers import JSONRenderer
 
 from events import clickhouse
@@ -26,6 +27,7 @@ from tenants.access import ClientAPIView, ClientViewMixin
 from tenants.facade import client_ip
 from tenants.models import Role
 from untitle import limits
+from untitle.openapi import FILE, query
 
 STORE_DOWN = gettext_noop("이벤트 저장소에 연결할 수 없습니다. 잠시 후 다시 시도하세요.")
 
@@ -107,6 +109,9 @@ class EventsExportAPI(ClientAPIView):
         # ?format= names the file type here, not a DRF renderer.
         return super().perform_content_negotiation(request, force=True)
 
+    @extend_schema(parameters=[query("start", description="YYYY-MM-DD (local)"), query("end", description="YYYY-MM-DD"),
+                               query("format", enum=["csv", "parquet"])],
+                   responses={(200, "text/csv"): FILE, (200, "application/vnd.apache.parquet"): FILE})
     def get(self, request, client_id):
         req = parse_request(client=self.client, start=request.query_params.get("start"),
                             end=request.query_params.get("end"), fmt=request.query_params.get("format"))

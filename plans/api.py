@@ -8,11 +8,13 @@ with the documented error body, its ``link`` included.
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from tenants.access import ClientAPIView
 from tenants.models import Role
 from untitle.body import body_dict, optional_text
+from untitle.openapi import OBJECT, body, number, text
 
 from . import selectors, services
 from .errors import PlanError, PlanErrorCode
@@ -27,6 +29,10 @@ class RecommendAPI(ClientAPIView):
     required_role = Role.VIEWER
     write_role = None
 
+    @extend_schema(request=body("RecommendRequest", purpose=text(help_text="acquisition | revisit | sales | awareness"),
+                                date=text(help_text="YYYY-MM-DD"), engine=text(help_text="offline | gemini"),
+                                reask_of=number()),
+                   responses={201: OBJECT})
     def post(self, request, client_id):
         data = _body(request)
         if data.get("reask_of"):
@@ -46,6 +52,7 @@ class RecommendAPI(ClientAPIView):
 class RecommendationAPI(ClientAPIView):
     required_role = Role.VIEWER
 
+    @extend_schema(responses=OBJECT)
     def get(self, request, client_id, pk):
         rec = selectors.recommendation_get(client=self.client, pk=pk)
         return Response(services.recommendation_payload(rec))
@@ -57,6 +64,7 @@ class ChooseAPI(ClientAPIView):
     required_role = Role.VIEWER
     write_role = Role.MARKETER
 
+    @extend_schema(request=body("ChoosePlanRequest", plan=text()), responses={201: OBJECT})
     def post(self, request, client_id, pk):
         rec = selectors.recommendation_get(client=self.client, pk=pk)
         draft = services.plan_choose(client=self.client, recommendation=rec,

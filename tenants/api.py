@@ -1,4 +1,5 @@
 """REST API of tenancy: the user's clients, one client's profile, members and audit log."""
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 
@@ -55,9 +56,11 @@ class ClientListAPI(generics.ListAPIView):
 class ClientDetailAPI(ClientAPIView):
     write_role = Role.OWNER
 
+    @extend_schema(responses=ClientSerializer)
     def get(self, request, client_id):
         return Response(ClientSerializer(self.client, context={"roles": {self.client.pk: self.membership.role}}).data)
 
+    @extend_schema(request=ClientSerializer, responses=ClientSerializer)
     def patch(self, request, client_id):
         ser = ClientSerializer(self.client, data=request.data, partial=True)
         ser.is_valid(raise_exception=True)

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",           # the OpenAPI schema of the JSON API (untitle/openapi.py)
+    "drf_spectacular_sidecar",   # Swagger UI's files served by us: no CDN (CSP, machines without internet)
     "django_celery_beat",
     "axes",
     "tenants",
@@ -286,6 +288,22 @@ REST_FRAMEWORK = {
                                "rest_framework.parsers.MultiPartParser"],
     # Every API error in one body: {"code", "detail", "fields"?, "link"?} (untitle/errors.py).
     "EXCEPTION_HANDLER": "untitle.api_errors.exception_handler",
+    # OpenAPI at /api/schema/ with the one error body on every operation (untitle/openapi.py).
+    "DEFAULT_SCHEMA_CLASS": "untitle.openapi.AutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "UNTITLE API",
+    "DESCRIPTION": "Answers and audiences from a Cafe24 shop's own behavioral data. Errors: README, 'API errors'.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs are for logged-in users only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOGGING = {

@@ -2,7 +2,10 @@
 pages live under /c/<slug>/..., the API under /api/v1/clients/<id>/...
 """
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tenants import auth_views, views as tenant_views
 
@@ -25,4 +28,10 @@ urlpatterns = [
     path("", include("plans.urls")),
     path("", include("customers.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # OpenAPI of the JSON API, for logged-in users: the schema answers 403 in the one error body
+    # to anyone else; the docs page sends a browser to the login page. The split view serves its
+    # start-up script as a file (no inline script for the CSP). JSON first, so a refusal is JSON too.
+    path("api/schema/", SpectacularAPIView.as_view(renderer_classes=[OpenApiJsonRenderer, OpenApiYamlRenderer]),
+         name="api-schema"),
+    path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
 ]

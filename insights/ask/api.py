@@ -5,12 +5,14 @@ project's exception handler answers with (untitle.api_errors).
 """
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from tenants.access import ClientAPIView
 from tenants.models import Role
 
 from untitle import limits
+from untitle.openapi import OBJECT, anything, body, number, text
 from untitle.body import body_dict, optional_text
 
 from .. import store
@@ -44,6 +46,10 @@ class AskAPI(ClientAPIView):
     required_role = Role.VIEWER
     write_role = None
 
+    @extend_schema(request=body("AskRequest", question=text(max_length=500), engine=text(help_text="offline | gemini"),
+                                today=text(help_text="YYYY-MM-DD"), ir=anything(help_text="edited rules (Query IR)"),
+                                page=number(min_value=1), page_size=number(min_value=1, max_value=1000)),
+                   responses=OBJECT)
     def post(self, request, client_id):
         data = body_dict(request)
         page, page_size = paging(data)
@@ -62,6 +68,7 @@ class RawSQLAPI(ClientAPIView):
     required_role = Role.MARKETER
     write_role = Role.MARKETER
 
+    @extend_schema(request=body("RawSQLRequest", sql=text(max_length=20_000)), responses=OBJECT)
     def post(self, request, client_id):
         data = body_dict(request)
         with limits.api_slot(request, limits.Kind.SQL, client_id=self.client.pk):

@@ -6,6 +6,7 @@ the project's exception handler answers with.
 from __future__ import annotations
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -13,11 +14,16 @@ from tenants.access import ClientAPIView
 from tenants.models import Role
 
 from untitle.body import body_dict, optional_text, text_field
+from untitle.openapi import OBJECT, anything, body, query, text
 
 from .. import store
 from ..paging import page_meta, paging
 from ..serializers import jsonable, run_to_dict, saved_query_to_dict
 from . import selectors, services
+
+# One component for create, patch and put (the schema's request body).
+_SAVED_QUERY_BODY = body("SavedQueryRequest", name=text(max_length=120), question=text(max_length=500), ir=anything(), schedule=text(help_text="cron"), engine=text(help_text="offline | gemini"))
+
 
 
 def _saved_query_payload(sq, runs: dict | None = None) -> dict:
@@ -32,11 +38,13 @@ def _saved_query_payload(sq, runs: dict | None = None) -> dict:
 class SavedQueryListAPI(ClientAPIView):
     """GET the client's saved queries; POST {"name", "question"?, "ir"?, "schedule"?, "engine"?}."""
 
+    @extend_schema(responses=OBJECT)
     def get(self, request, client_id):
         items = list(selectors.saved_query_list(client=self.client))
         runs = selectors.runs_by_id(client=self.client, ids=[getattr(s, "last_run_id", None) for s in items])
         return Response({"results": [_saved_query_payload(s, runs) for s in items]})
 
+    @extend_schema(request=_SAVED_QUERY_BODY, responses={201: OBJECT})
     def post(self, request, client_id):
         data = body_dict(request)
         sq = services.saved_query_create(
@@ -48,9 +56,11 @@ class SavedQueryListAPI(ClientAPIView):
 
 
 class SavedQueryDetailAPI(ClientAPIView):
+    @extend_schema(responses=OBJECT)
     def get(self, request, client_id, pk):
         return Response(_saved_query_payload(selectors.saved_query_get(client=self.client, pk=pk)))
 
+    @extend_schema(request=_SAVED_QUERY_BODY, responses=OBJECT)
     def patch(self, request, client_id, pk):
         sq = selectors.saved_query_get(client=self.client, pk=pk)
         data = body_dict(request)
@@ -60,8 +70,11 @@ class SavedQueryDetailAPI(ClientAPIView):
         )
         return Response(_saved_query_payload(sq))
 
-    put = patch
+    @extend_schema(request=_SAVED_QUERY_BODY, responses=OBJECT)
+    def put(self, request, client_id, pk):
+        return self.patch(request, client_id, pk)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, client_id, pk):
         sq = selectors.saved_query_get(client=self.client, pk=pk)
         services.saved_query_delete(saved_query=sq, actor=request.user)
@@ -74,6 +87,7 @@ class SavedQueryRunAPI(ClientAPIView):
     required_role = Role.VIEWER
     write_role = None
 
+    @extend_schema(request=None, responses={202: OBJECT})
     def post(self, request, client_id, pk):
         sq = selectors.saved_query_get(client=self.client, pk=pk)
         run = services.query_run_start(saved_query=sq, user=request.user)
@@ -86,6 +100,7 @@ class SavedQueryRunAPI(ClientAPIView):
 class SavedQueryRunsAPI(ClientAPIView):
     """GET the run history of one saved query (newest first)."""
 
+    @extend_schema(responses=OBJECT)
     def get(self, request, client_id, pk):
         sq = selectors.saved_query_get(client=self.client, pk=pk)
         runs = selectors.query_run_list(client=self.client, saved_query=sq)[:100]
@@ -95,6 +110,7 @@ class SavedQueryRunsAPI(ClientAPIView):
 class QueryRunAPI(ClientAPIView):
     """GET status/progress, and once finished one page of the result (?page=&page_size=)."""
 
+    @extend_schema(parameters=[query("page", int), query("page_size", int)], responses=OBJECT)
     def get(self, request, client_id, pk):
         run = selectors.query_run_get(client=self.client, pk=pk)
         body = run_to_dict(run)

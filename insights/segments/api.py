@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from tenants.access import ClientAPIView
 from untitle import limits
+from untitle.openapi import FILE, OBJECT, anything, body, query, text
 from untitle.body import body_dict, optional_text, text_field
 from tenants.models import Role
 
@@ -22,6 +24,10 @@ from ..audience.describe import describe, describe_en
 from ..errors import AskError, AskErrorCode
 from ..serializers import segment_to_dict, snapshot_to_dict
 from . import audience, selectors, services
+
+# One component for create, patch and put (the schema's request body).
+_SEGMENT_BODY = body("SegmentRequest", name=text(max_length=120), rules=anything(), description=text(), schedule=text(help_text="cron"), webhook_url=text())
+
 
 
 _data = body_dict
@@ -37,6 +43,7 @@ def _int(value, default: int, lo: int, hi: int) -> int:
 class FilterCatalogAPI(ClientAPIView):
     """GET the filter catalog: categories, Korean labels, parameter schemas, availability."""
 
+    @extend_schema(responses=OBJECT)
     def get(self, request, client_id):
         filters = F.catalog()
         if audience.rfm_available(self.client):
@@ -53,6 +60,8 @@ class AudienceSizeAPI(ClientAPIView):
     required_role = Role.VIEWER
     write_role = None
 
+    @extend_schema(request=body("AudienceSizeRequest", rules=anything(), today=text(help_text="YYYY-MM-DD")),
+                   responses=OBJECT)
     def post(self, request, client_id):
         data = _data(request)
         with limits.api_slot(request, limits.Kind.AUDIENCE_SIZE, client_id=self.client.pk):
@@ -66,6 +75,7 @@ class AudienceDescribeAPI(ClientAPIView):
     required_role = Role.VIEWER
     write_role = None
 
+    @extend_schema(request=body("AudienceDescribeRequest", rules=anything()), responses=OBJECT)
     def post(self, request, client_id):
         c = audience.audience_compile(rules=_data(request).get("rules"), client=self.client)
         return Response({"rules": c.rules, "ir": c.query.model_dump(mode="json", exclude_none=True),
@@ -79,6 +89,8 @@ class AudienceParseAPI(ClientAPIView):
     required_role = Role.VIEWER
     write_role = None
 
+    @extend_schema(request=body("AudienceParseRequest", question=text(), engine=text(help_text="offline | gemini")),
+                   responses=OBJECT)
     def post(self, request, client_id):
         data = _data(request)
         return Response(audience.audience_from_question(client=self.client, question=data.get("question", ""),
@@ -88,12 +100,14 @@ class AudienceParseAPI(ClientAPIView):
 class SegmentListAPI(ClientAPIView):
     """GET the client's segments; POST {"name", "rules", "description"?, "schedule"?, "webhook_url"?}."""
 
+    @extend_schema(responses=OBJECT)
     def get(self, request, client_id):
         out = []
         for seg in selectors.segment_list(client=self.client):
             out.append(segment_to_dict(seg, snapshot=selectors.latest_snapshot(client=self.client, segment=seg)))
         return Response({"results": out})
 
+    @extend_schema(request=_SEGMENT_BODY, responses={201: OBJECT})
     def post(self, request, client_id):
         data = _data(request)
         seg = services.segment_create(client=self.client, name=text_field(data, "name"), rules=data.get("rules"),
@@ -104,6 +118,7 @@ class SegmentListAPI(ClientAPIView):
 
 
 class SegmentDetailAPI(ClientAPIView):
+    @extend_schema(responses=OBJECT)
     def get(self, request, client_id, pk):
         seg = selectors.segment_get(client=self.client, pk=pk)
         body = segment_to_dict(seg, snapshot=selectors.latest_snapshot(client=self.client, segment=seg))
@@ -111,6 +126,7 @@ class SegmentDetailAPI(ClientAPIView):
             body["webhook_secret"] = seg.webhook_secret  # only owners see the signing secret
         return Response(body)
 
+    @extend_schema(request=_SEGMENT_BODY, responses=OBJECT)
     def patch(self, request, client_id, pk):
         seg = selectors.segment_get(client=self.client, pk=pk)
         data = _data(request)
@@ -120,8 +136,11 @@ class SegmentDetailAPI(ClientAPIView):
                                       webhook_url=optional_text(data, "webhook_url"))
         return Response(segment_to_dict(seg))
 
-    put = patch
+    @extend_schema(request=_SEGMENT_BODY, responses=OBJECT)
+    def put(self, request, client_id, pk):
+        return self.patch(request, client_id, pk)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, client_id, pk):
         seg = selectors.segment_get(client=self.client, pk=pk)
         services.segment_delete(segment=seg, actor=request.user)
@@ -131,6 +150,7 @@ class SegmentDetailAPI(ClientAPIView):
 class SegmentRefreshAPI(ClientAPIView):
     """POST -> 202: the worker writes a new snapshot version."""
 
+    @extend_schema(request=None, responses={202: OBJECT})
     def post(self, request, client_id, pk):
         seg = selectors.segment_get(client=self.client, pk=pk)
         services.segment_refresh_start(segment=seg, actor=request.user)
@@ -140,6 +160,7 @@ class SegmentRefreshAPI(ClientAPIView):
 class SegmentSnapshotsAPI(ClientAPIView):
     """GET the size history (newest first, up to 365 refreshes)."""
 
+    @extend_schema(responses=OBJECT)
     def get(self, request, client_id, pk):
         seg = selectors.segment_get(client=self.client, pk=pk)
         snaps = selectors.snapshot_list(client=self.client, segment=seg)[:365]
@@ -149,6 +170,8 @@ class SegmentSnapshotsAPI(ClientAPIView):
 class SegmentChangesAPI(ClientAPIView):
     """GET ?kind=entered|left&page=&page_size= -> who entered / left in the latest refresh."""
 
+    @extend_schema(parameters=[query("kind", enum=["entered", "left"]), query("page", int), query("page_size", int)],
+                   responses=OBJECT)
     def get(self, request, client_id, pk):
         seg = selectors.segment_get(client=self.client, pk=pk)
         q = request.query_params
@@ -161,6 +184,8 @@ class SegmentChangesAPI(ClientAPIView):
 class SegmentExportAPI(ClientAPIView):
     """GET ?as=csv|json -> the latest snapshot, streamed; masked for viewers; audited."""
 
+    @extend_schema(parameters=[query("as", enum=["csv", "json"])],
+                   responses={(200, "text/csv"): FILE, (200, "application/json"): FILE})
     def get(self, request, client_id, pk):
         seg = selectors.segment_get(client=self.client, pk=pk)
         # not "format": DRF reads that one for content negotiation
@@ -187,6 +212,7 @@ class SegmentExportAPI(ClientAPIView):
 class SegmentWebhookAPI(ClientAPIView):
     """POST -> 202: push the latest snapshot to the segment's webhook now (signed, retried)."""
 
+    @extend_schema(request=None, responses={202: OBJECT})
     def post(self, request, client_id, pk):
         seg = selectors.segment_get(client=self.client, pk=pk)
         services.segment_webhook_start(segment=seg)
