@@ -15,3 +15,24 @@ def campaign_recurring_task(campaign_id: int) -> dict:
     from .campaigns.services import campaign_run_recurring
 
     return campaign_run_recurring(campaign_id=campaign_id)
+
+
+@shared_task(name="messaging.cafe24_order_record", acks_late=True)
+def cafe24_order_record_task(client_id: int, resource: dict) -> str:
+    from .connection.webhook import order_webhook_record
+
+    return order_webhook_record(client_id=client_id, resource=resource)
+
+
+@shared_task(name="messaging.cafe24_token_upkeep", acks_late=True)
+def cafe24_token_upkeep_task() -> dict:
+    from .connection.services import cafe24_token_upkeep
+
+    return cafe24_token_upkeep()
+
+
+@shared_task(name="messaging.cafe24_scripttags_sync", acks_late=True)
+def cafe24_scripttags_sync_task() -> dict:
+    from .connection.services import cafe24_scripttags_sync
+
+    return cafe24_scripttags_sync()

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from django.utils import timezone as dj_timezone
 
-from .. import compliance
-from ..cafe24.client import Cafe24Error, Cafe24Revoked
+from .. import compliance, templates as msg_templates
+from ..cafe24.client import Cafe24Error, Cafe24OutcomeUnknown, Cafe24Revoked
 from ..connection.services import cafe24_api
 from ..models import Cafe24Connection, Campaign, Delivery, MemberContact
+from .contacts import member_contacts
 from .deliveries import store_outcomes
 from .render import render_message
 
@@ -15,7 +16,12 @@ SMS_RECIPIENTS_PER_CALL = 100
 
 
 class SmsSender:
-    """Cafe24 sends one text to up to 100 members a call: group the wave by rendered text."""
+    """Cafe24 sends one text to up to 100 members a call: group the wave by rendered text.
+
+    A call is made once. When Cafe24's answer is lost or is a 5xx (a 504 can come after the
+    message was queued) its members are marked failed / "outcome_unknown" and never sent again:
+    the SMS API documents no way to ask what a queue did, and two texts are worse than none.
+    """
 
     def __init__(self, campaign: Campaign, variants: dict):
         self.campaign, self.variants = campaign, variants
@@ -27,8 +33,12 @@ class SmsSender:
 
     def send(self, rows: list[Delivery]) -> None:
         groups: dict[tuple, list[Delivery]] = {}
-        contacts = {c.member_id: c for c in MemberContact.objects.filter(
-            client=self.campaign.client, member_id__in=[d.member_id for d in rows])}
+        member_ids = [d.member_id for d in rows]
+        if any("name" in msg_templates.variables_in(v.body) for v in self.variants.values()):
+            contacts = member_contacts(client=self.campaign.client, member_ids=member_ids, with_names=True)
+        else:
+            contacts = {c.member_id: c for c in MemberContact.objects.filter(
+                client=self.campaign.client, member_id__in=member_ids)}
         for d in rows:
             c = contacts.get(d.member_id)
             # The tracking id is per variant here: one text per call cannot carry 100 ids.
@@ -54,6 +64,11 @@ class SmsSender:
                         for d in part:
                             d.status, d.reason = Delivery.Status.PENDING, ""
                         raise
+                    except Cafe24OutcomeUnknown as exc:
+                        for d in part:
+                            d.status, d.reason = Delivery.Status.FAILED, Cafe24OutcomeUnknown.code
+                            d.provider_response = {"status": exc.status, "outcome": "unknown", "error": str(exc)[:300]}
+                        continue
                     except Cafe24Error as exc:
                         for d in part:
                             d.status, d.reason = Delivery.Status.FAILED, exc.code
