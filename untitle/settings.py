@@ -231,6 +231,11 @@ CELERY_BEAT_SCHEDULE = {
     "customers-nightly-refit": {"task": "customers.tasks.refit_all", "schedule": crontab(minute=30, hour=18)},
     # Traffic spike and drop scan of every active client (alerts.tasks fans out per client).
     "alerts-scan-every-5-minutes": {"task": "alerts.tasks.scan_all", "schedule": 5 * 60.0},
+    # Cafe24 refresh tokens die after 14 idle days: renew them daily ahead of that (04:00 KST).
+    "messaging-cafe24-token-upkeep": {"task": "messaging.cafe24_token_upkeep", "schedule": crontab(minute=0, hour=19)},
+    # Every shop's SDK script tag checked against this deployment's src (drift repaired by PUT).
+    "messaging-cafe24-scripttags-sync": {"task": "messaging.cafe24_scripttags_sync",
+                                         "schedule": crontab(minute=15, hour=19)},
 }
 
 # Gemini (the `gemini` package): no key = every engine answers offline.
@@ -248,6 +253,9 @@ FCM_CREDENTIALS = env("FCM_CREDENTIALS", default="")
 # clients at a local fake; the webhook key is what Cafe24 sends with each webhook.
 CAFE24_API_BASE = env("CAFE24_API_BASE", default="https://{mall_id}.cafe24api.com")
 CAFE24_WEBHOOK_KEY = env("CAFE24_WEBHOOK_KEY", default="")
+# Seconds an order webhook waits for the SDK's own order lines before it records the order itself
+# (in-app browsers where the SDK cannot run); the SDK's lines, when they come, win.
+CAFE24_ORDER_WEBHOOK_GRACE_SECONDS = env.int("CAFE24_ORDER_WEBHOOK_GRACE_SECONDS", default=600)
 FCM_BASE_URL = env("FCM_BASE_URL", default="https://fcm.googleapis.com")
 ALIMTALK_PRICE_KRW = env.int("ALIMTALK_PRICE_KRW", default=9)  # per message, for "cost saved"
 # Parallel FCM requests per send wave (HTTP/2 multiplexing on one connection pool).
