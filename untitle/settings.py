@@ -266,6 +266,11 @@ FCM_QUOTA_WAIT_SECONDS = env.float("FCM_QUOTA_WAIT_SECONDS", default=120.0)
 # "나에게 테스트 발송" per marketer and hour: a test send skips the audience, so it must not become
 # a way to message at will.
 CAMPAIGN_TEST_SENDS_PER_HOUR = env.int("CAMPAIGN_TEST_SENDS_PER_HOUR", default=10)
+# The Firebase web app's public config ({"apiKey", "projectId", "messagingSenderId", "appId"}) and
+# web push key (VAPID) for the subscribe page on our own origin and the marketers' test devices;
+# the same values a shop puts in data-firebase / data-vapid. Empty = that page says push is not set up.
+FCM_WEB_CONFIG = env.json("FCM_WEB_CONFIG", default={})
+FCM_VAPID_KEY = env("FCM_VAPID_KEY", default="")
 # Campaign sends: recipients one campaign may reach, deliveries claimed per wave, and how long a
 # claimed delivery belongs to its worker before another worker may take it over (a dead worker).
 CAMPAIGN_MAX_AUDIENCE = env.int("CAMPAIGN_MAX_AUDIENCE", default=1_000_000)
@@ -353,6 +358,9 @@ QUERY_RETRY_AFTER = env.int("QUERY_RETRY_AFTER", default=3)
 # Durable buffer: "redis" (streams; needs REDIS_URL) or "spool" (fsynced files in VAR_DIR/spool).
 COLLECTOR_BUFFER = env("COLLECTOR_BUFFER", default="redis" if REDIS_URL else "spool")
 COLLECTOR_SHARDS = env.int("COLLECTOR_SHARDS", default=1)
+# Seconds a flusher's per-shard lock lives without renewal (it renews every third of it and
+# releases it on a clean stop): after a kill -9 another flusher takes the shard over this soon.
+COLLECTOR_FLUSHER_LOCK_TTL = env.float("COLLECTOR_FLUSHER_LOCK_TTL", default=5.0)
 # Token bucket per ingest key: generous, so one busy shop is never throttled in normal use.
 COLLECTOR_RATE_PER_KEY = env.float("COLLECTOR_RATE_PER_KEY", default=2000.0)
 COLLECTOR_BURST_PER_KEY = env.float("COLLECTOR_BURST_PER_KEY", default=4000.0)

@@ -378,17 +378,43 @@ def stream_key(shard: int) -> str:
     return f"{STREAM_PREFIX}{shard}"
 
 
+def lock_key(shard: int) -> str:
+    return f"untitle:flusher-lock:{shard}"
+
+
+# Extend or delete the lock only while it still names us: after an expiry another flusher may
+# own it, and a plain PEXPIRE / DEL would take it away from that one.
+_RENEW_LUA = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+_RELEASE_LUA = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
 class RedisStreamBuffer:
     """Reader side (the flusher) and a sync writer; the collector uses its own async client."""
 
     def __init__(self, url: str, *, shards: int = 1, consumer: str | None = None,
-                 claim_idle_ms: int = 30_000):
+                 claim_idle_ms: int = 30_000, lock_ttl_ms: int = 5_000):
         import redis
 
         self.redis = redis.Redis.from_url(url)
         self.shards = shards
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
         self.claim_idle_ms = claim_idle_ms
+        # Short, renewed while held (flusher.LockKeeper) and released on exit: a killed
+        # flusher's shards are free again within seconds, a stopped one's at once.
+        self.lock_ttl_ms = lock_ttl_ms
+        self._held: set[int] = set()
+        self._renew = self.redis.register_script(_RENEW_LUA)
+        self._release = self.redis.register_script(_RELEASE_LUA)
         self._groups_ready: set[str] = set()
         self._append = self.redis.register_script(APPEND_LUA)
         # Re-read our own pending entries (XREADGROUP id 0) at start and after a failed insert;
@@ -417,14 +443,25 @@ class RedisStreamBuffer:
 
     def _lock(self, shard: int) -> bool:
         """One flusher per shard at a time keeps event_id dedup exact (see store.py)."""
-        key = f"untitle:flusher-lock:{shard}"
-        me = self.consumer.encode()
-        if self.redis.set(key, me, nx=True, px=60_000):
+        key = lock_key(shard)
+        if self.redis.set(key, self.consumer, nx=True, px=self.lock_ttl_ms) or \
+                self._renew(keys=[key], args=[self.consumer, self.lock_ttl_ms]):
+            self._held.add(shard)
             return True
-        if self.redis.get(key) == me:
-            self.redis.pexpire(key, 60_000)
-            return True
+        self._held.discard(shard)
         return False
+
+    def renew_locks(self) -> None:
+        """Extend the shards this flusher holds (only while they are still ours)."""
+        for shard in list(self._held):
+            if not self._renew(keys=[lock_key(shard)], args=[self.consumer, self.lock_ttl_ms]):
+                self._held.discard(shard)
+
+    def release_locks(self) -> None:
+        """Give the shards back (a clean stop), so another flusher takes over without waiting."""
+        for shard in list(self._held):
+            self._release(keys=[lock_key(shard)], args=[self.consumer])
+            self._held.discard(shard)
 
     def read(self, max_events: int = 100_000, block_ms: int = 0) -> list[Batch]:
         batches = []

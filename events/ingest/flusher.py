@@ -42,7 +42,8 @@ def get_buffer():
 
     kind = settings.COLLECTOR_BUFFER or ("redis" if settings.REDIS_URL else "spool")
     if kind == "redis":
-        return RedisStreamBuffer(settings.REDIS_URL, shards=settings.COLLECTOR_SHARDS)
+        return RedisStreamBuffer(settings.REDIS_URL, shards=settings.COLLECTOR_SHARDS,
+                                 lock_ttl_ms=int(settings.COLLECTOR_FLUSHER_LOCK_TTL * 1000))
     return _spool(str(settings.VAR_DIR / "spool"))
 
 
@@ -237,12 +238,53 @@ def flush_once(buffer, *, max_events: int = 100_000) -> FlushStats:
         return flusher.flush()
     finally:
         flusher.close()
+        release = getattr(buffer, "release_locks", None)
+        if release is not None:
+            release()
+
+
+class LockKeeper:
+    """Renews the buffer's shard locks from its own thread while the flusher runs, and releases
+    them when it stops.
+
+    The loop itself cannot renew them: one insert or a ClickHouse backoff may outlast the lock's
+    few seconds, and a second flusher must not start on the shard meanwhile. A buffer without
+    locks (the spool has a single reader by construction) needs no keeper.
+    """
+
+    def __init__(self, buffer):
+        self.buffer = buffer
+        self._stop = threading.Event()
+        self._thread = None
+        if hasattr(buffer, "renew_locks"):
+            self._thread = threading.Thread(target=self._run, name="flusher-lock", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        interval = self.buffer.lock_ttl_ms / 3000
+        while not self._stop.wait(interval):
+            try:
+                self.buffer.renew_locks()
+            except Exception as exc:  # Redis away: the next read takes the lock again or waits
+                log.warning("flusher: could not renew the shard lock: %s", str(exc)[:200])
+
+    def close(self) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join(timeout=5)
+        try:
+            self.buffer.release_locks()
+        except Exception as exc:
+            log.warning("flusher: could not release the shard lock (it expires by itself): %s", str(exc)[:200])
 
 
 def run_forever(stop_event: threading.Event, *, buffer=None, idle_wait: float = 0.2,
                 max_events: int = 100_000) -> None:
+    """Flush until ``stop_event`` is set; the shard locks are released on the way out."""
     buffer = buffer or get_buffer()
     flusher = Flusher(buffer, max_events=max_events)
+    keeper = LockKeeper(buffer)
     backoff = 0.5
     try:
         while not stop_event.is_set():
@@ -264,6 +306,7 @@ def run_forever(stop_event: threading.Event, *, buffer=None, idle_wait: float = 
                 stop_event.wait(idle_wait)
     finally:
         flusher.close()
+        keeper.close()
 
 
 def drain(buffer=None, *, timeout: float = 60.0, max_events: int = 100_000, lanes: int = 2) -> FlushStats:
@@ -272,6 +315,7 @@ def drain(buffer=None, *, timeout: float = 60.0, max_events: int = 100_000, lane
     total = FlushStats()
     deadline = time.monotonic() + timeout
     flusher = Flusher(buffer, max_events=max_events, lanes=lanes)
+    keeper = LockKeeper(buffer)
     try:
         while time.monotonic() < deadline:
             stats = flusher.flush(rounds=50)
@@ -282,4 +326,5 @@ def drain(buffer=None, *, timeout: float = 60.0, max_events: int = 100_000, lane
                 break
     finally:
         flusher.close()
+        keeper.close()
     return total
