@@ -102,7 +102,7 @@ def membership_add(*, client: Client, user, role: str = Role.MARKETER, actor=Non
 
 # --- Client profile -------------------------------------------------------------------------
 
-PROFILE_FIELDS = ("name", "timezone", "industry", "business_type", "region")
+PROFILE_FIELDS = ("name", "mall_id", "timezone", "industry", "business_type", "region")
 
 
 @transaction.atomic
