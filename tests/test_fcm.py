@@ -73,3 +73,79 @@ def test_persistent_429_gives_retry_outcome_not_an_exception(fcm):
 def test_bad_credentials_are_a_config_error():
     with pytest.raises(FCMConfigError):
         FCMClient({"project_id": "p", "client_email": "", "private_key": ""})
+
+
+# --- Errors classified as FCM documents them (issue 16.3) -------------------------------------
+
+class VirtualClock:
+    """Shared by the fake (its quota minute) and our client (its sleep): minutes pass instantly."""
+
+    def __init__(self):
+        self.t = 1_000_000.0
+        self.slept: list[float] = []
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, s: float) -> None:
+        self.slept.append(s)
+        self.t += s
+
+
+def test_payload_fault_is_not_a_dead_token(fcm):
+    fake, client, _sa = fcm
+    out = client.send_batch([PushMessage("a", "tok-a", "t", "b", link="http://shop.kr/sale")])
+    assert out[0].outcome == "payload" and "fcm_options.link" in out[0].detail
+    assert not fake.received
+
+
+def test_bad_token_is_invalid_and_unregistered_is_gone(fcm):
+    fake, client, _sa = fcm
+    fake.invalid_tokens = {"garbled"}
+    out = client.send_batch([PushMessage("a", "garbled", "t", "b"), PushMessage("b", "dead-token", "t", "b")])
+    assert [r.outcome for r in out] == ["invalid", "unregistered"]
+
+
+def test_sender_id_mismatch_and_third_party_auth_are_configuration(fcm):
+    fake, client, _sa = fcm
+    fake.other_sender_tokens = {"foreign"}
+    assert client.send_batch([PushMessage("a", "foreign", "t", "b")])[0].outcome == "config"
+    fake.third_party_auth_error = True
+    r = client.send_batch([PushMessage("b", "tok-b", "t", "b")])[0]
+    assert r.outcome == "config" and r.error == "THIRD_PARTY_AUTH_ERROR"
+
+
+def test_quota_exceeded_waits_for_the_refill_and_then_sends():
+    clock = VirtualClock()
+    with FakeFCM(clock=clock.now) as fake:
+        client = FCMClient(service_account(fake.url + "/token"), base_url=fake.url, threads=4, sleep=clock.sleep)
+        fake.exhaust_quota(60)  # the minute's bucket is empty; no Retry-After
+        out = client.send_batch(msgs(4))
+    assert [r.outcome for r in out] == ["ok"] * 4 and len(fake.received) == 4
+    # It waited until the quota came back (>= 60 s on the fake's clock) and not much longer.
+    assert 60 <= clock.t - 1_000_000.0 <= 120 + 10
+
+
+def test_quota_wait_is_bounded_per_wave():
+    clock = VirtualClock()
+    with FakeFCM(clock=clock.now) as fake:
+        client = FCMClient(service_account(fake.url + "/token"), base_url=fake.url, threads=1, sleep=clock.sleep,
+                           quota_wait=120)
+        fake.exhaust_quota(3600)
+        out = client.send_batch(msgs(1))
+    assert out[0].outcome == "retry" and out[0].error == "QUOTA_EXCEEDED" and not fake.received
+    assert sum(clock.slept) <= 120 * 1.2
+
+
+def test_token_exchange_checks_the_jwt_signature_audience_and_lifetime():
+    with FakeFCM() as fake:
+        good = service_account(fake.url + "/token")
+        assert FCMClient(good, base_url=fake.url).access_token() == "fake-fcm-token"
+        stranger = service_account(fake.url + "/token", trusted=False)  # a key Google does not know
+        with pytest.raises(FCMConfigError, match="Signature"):
+            FCMClient(stranger, base_url=fake.url).access_token()
+        wrong_aud = {**good, "token_uri": fake.url + "/token?x"}
+        with pytest.raises(FCMConfigError, match="audience"):
+            FCMClient(wrong_aud, base_url=fake.url).access_token()
+        old = service_account_jwt(good, now=1_700_000_000)  # expired long ago
+        assert fake._check_jwt(old, fake.url + "/token").startswith("Invalid JWT: Token must be a short-lived")
