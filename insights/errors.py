@@ -22,6 +22,7 @@ class AskErrorCode(StrEnum):
     MEMORY = "memory"
     TOO_MUCH = "too_much"
     QUERY_FAILED = "query_failed"
+    SQL_INVALID = "sql_invalid"          # ClickHouse refused the query itself (syntax, names, types)
     # saved questions
     NAME = "name"                    # also a segment name taken
     DUPLICATE = "duplicate"

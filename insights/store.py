@@ -122,7 +122,7 @@ def translate_clickhouse_error(exc: Exception) -> AskError:
         # or a compiler bug: the warning keeps the latter visible without a 500 for the former.
         log.warning("query refused by ClickHouse (code %s): %s", code, text[:300])
         return AskError(_("쿼리를 실행할 수 없습니다: %(hint)s") % {"hint": _(_MISTAKE_HINTS[kind])},
-                        code=AskErrorCode.QUERY_FAILED, status=400, detail=text[:500])
+                        code=AskErrorCode.SQL_INVALID, status=400, detail=text[:500])
     log.exception("query failed", exc_info=exc)
     return AskError(_("질문을 실행하지 못했습니다. 잠시 후 다시 시도해 주세요."), code=AskErrorCode.QUERY_FAILED,
                     status=500, detail=text[:500])

@@ -369,7 +369,7 @@ def test_clickhouse_errors_of_the_users_own_query_are_a_safe_korean_400(login, m
     res = _sql_api(login, marketer, shop, sql)
     assert res.status_code == 400, res.content
     body = res.json()
-    assert body["code"] in ("query_failed", "guard")
+    assert body["code"] in ("sql_invalid", "guard")
     assert not body["detail"].isascii()
     for internal in ("DB::Exception", "Code:", "segment_member", "customer_segment", "system.", "In scope"):
         assert internal not in body["detail"]
