@@ -1,5 +1,8 @@
 """JSON API for customer segments: /api/v1/clients/<client_id>/customers/...
 
+Viewers get every customer key (a Cafe24 member id) masked: the keys of a segment, a customer's
+answer, the Q&A's text and facts.
+
 Errors leave through the project's exception handler in the one body (README, "API errors")."""
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -7,6 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from tenants.access import ClientAPIView
+from tenants.facade import can_see_pii, mask_customer_key
 from tenants.models import Role
 from untitle.openapi import OBJECT, query
 
@@ -14,7 +18,14 @@ from . import selectors, services
 from .errors import CustomersError, CustomersErrorCode
 
 
-class SegmentsAPI(ClientAPIView):
+class CustomersAPIView(ClientAPIView):
+    """Customer keys leave these views as the reader's role may see them (tenants.privacy)."""
+
+    def shown(self, key: str) -> str:
+        return key if can_see_pii(self.membership) else mask_customer_key(key)
+
+
+class SegmentsAPI(CustomersAPIView):
     """Model version, segment sizes / value shares and customer keys per segment on request."""
 
     @extend_schema(parameters=[query("members", description="a segment name: its customer keys")], responses=OBJECT)
@@ -29,11 +40,12 @@ class SegmentsAPI(ClientAPIView):
         }
         segment = request.query_params.get("members")
         if segment:
-            body["members"] = selectors.customer_keys_in_segment(client=self.client, segment_name=segment)
+            body["members"] = [self.shown(k) for k in
+                               selectors.customer_keys_in_segment(client=self.client, segment_name=segment)]
         return Response(body)
 
 
-class CustomerAPI(ClientAPIView):
+class CustomerAPI(CustomersAPIView):
     @extend_schema(responses=OBJECT)
     def get(self, request, client_id, customer_key):
         p = selectors.profile_get(client=self.client, customer_key=customer_key)
@@ -41,7 +53,7 @@ class CustomerAPI(ClientAPIView):
             raise CustomersError(_("고객을 찾을 수 없습니다."), code=CustomersErrorCode.NOT_FOUND, status=404)
         names = selectors.segment_names(self.client)
         return Response({
-            "customer_id": p.customer_key, "recency": p.recency_days, "frequency": p.frequency,
+            "customer_id": self.shown(p.customer_key), "recency": p.recency_days, "frequency": p.frequency,
             "monetary": p.monetary, "segment": p.segment, "segment_name": names[p.segment],
             "probabilities": p.probabilities, "model_version": p.model_version,
             "last_order_at": p.last_order_at.isoformat(), "updated_at": p.updated_at.isoformat(),
@@ -66,7 +78,8 @@ class CustomerAskAPI(ClientAPIView):
     def post(self, request, client_id):
         ser = AskSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        return Response(services.answer_question(client=self.client, **ser.validated_data))
+        return Response(services.answer_question(client=self.client, masked=not can_see_pii(self.membership),
+                                                 **ser.validated_data))
 
 
 class RefitAPI(ClientAPIView):

@@ -17,7 +17,7 @@ from google.genai import types as genai_types
 
 import gemini
 from events import clickhouse
-from tenants.facade import audit_log
+from tenants.facade import audit_log, mask_customer_key
 from tenants.models import Client
 
 from . import selectors
@@ -248,16 +248,25 @@ def _segment_facts(client: Client, codes: tuple[str, ...], names: dict, version:
     }
 
 
-def answer_question(*, client: Client, question: str, engine: str = "offline", today=None) -> dict:
-    """Intent first, then only that scope's data, then text from the computed facts."""
+def answer_question(*, client: Client, question: str, engine: str = "offline", today=None,
+                    masked: bool = False) -> dict:
+    """Intent first, then only that scope's data, then text from the computed facts.
+
+    ``masked`` (a viewer asks: tenants.privacy) masks every customer key in the facts before the
+    answer is written from them, so the text, the facts and the intent agree and Gemini's
+    rewording never sees a member id the reader may not.
+    """
     names = selectors.segment_names(client)
     intent = qa.extract_intent(question, names=names)
+    shown = mask_customer_key if masked else (lambda key: key)
     cm = selectors.latest_model(client=client)
     version = cm.version if cm else 0
     facts: dict = {}
     if intent.kind == "customer":
         facts = _customer_facts(client, intent.customer_key, names) or {}
-        text = qa.answer_customer(facts) if facts else qa.answer_customer_missing(intent.customer_key)
+        if facts:
+            facts["customer_key"] = shown(facts["customer_key"])
+        text = qa.answer_customer(facts) if facts else qa.answer_customer_missing(shown(intent.customer_key))
     elif cm is None and intent.kind in ("segment", "overview"):
         text = qa.answer_overview([], 0)
     elif intent.kind == "segment" and intent.behaviour:
@@ -271,7 +280,7 @@ def answer_question(*, client: Client, question: str, engine: str = "offline", t
         facts = {"segment_name": " + ".join(names[c] for c in intent.segments), "segment_customers": len(keys),
                  "event_code": intent.behaviour.event_code, "days": intent.behaviour.days,
                  "start": start.date().isoformat(), "end": end.date().isoformat(),
-                 "matched": len(matched), "customer_keys": matched}
+                 "matched": len(matched), "customer_keys": [shown(k) for k in matched]}
         text = qa.answer_behaviour(facts)
     elif intent.kind == "segment":
         facts = _segment_facts(client, intent.segments, names, version)
@@ -287,7 +296,10 @@ def answer_question(*, client: Client, question: str, engine: str = "offline", t
         reworded = _reword(text)
         if reworded and qa.rewording_is_faithful(text, reworded):
             text, worded_by = reworded, "gemini"
-    return {"intent": intent.as_dict(), "answer": text, "facts": _jsonable(facts), "worded_by": worded_by,
+    intent_shown = intent.as_dict()
+    if intent_shown.get("customer_key"):
+        intent_shown["customer_key"] = shown(intent_shown["customer_key"])
+    return {"intent": intent_shown, "answer": text, "facts": _jsonable(facts), "worded_by": worded_by,
             "model_version": version}
 
 

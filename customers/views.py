@@ -1,5 +1,9 @@
 """The 고객 pages: segment overview (sizes, value share, RFM chart, moves over time, Q&A, list)
-and one customer's page (RFM, segment probabilities, order history, moves)."""
+and one customer's page (RFM, segment probabilities, order history, moves).
+
+Viewers see customer keys masked everywhere on them, and follow encrypted references, not member
+ids, from the list to a customer (CustomerKeysShown)."""
+from cryptography.fernet import InvalidToken
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -9,7 +13,9 @@ from django.views.generic import TemplateView
 
 from events.clickhouse import ClickHouseUnavailable
 from tenants.access import ClientViewMixin
+from tenants.facade import can_see_pii, mask_customer_key
 from tenants.models import Role
+from untitle import crypto
 
 from . import selectors, services
 from .rfm.model import SEGMENTS
@@ -22,7 +28,36 @@ QUESTION_EXAMPLES = [
 ]
 
 
-class CustomersView(ClientViewMixin, TemplateView):
+class CustomerKeysShown:
+    """How the pages print customer keys: whole for marketers and owners; for a viewer masked
+    (tenants.privacy), with links that carry an encrypted reference instead of the member id."""
+
+    def pii(self) -> bool:
+        return can_see_pii(self.membership)
+
+    def shown(self, key: str) -> str:
+        return key if self.pii() else mask_customer_key(key)
+
+    def ref(self, key: str) -> str:
+        # Encrypted, not merely signed: a signed value is only base64 and would spell the id out.
+        return key if self.pii() else crypto.encrypt(f"{self.client.pk}:{key}")
+
+    def dress(self, rows):
+        """Give each profile / move ``shown_key`` and ``ref`` for the templates."""
+        for row in rows:
+            row.shown_key, row.ref = self.shown(row.customer_key), self.ref(row.customer_key)
+        return rows
+
+    def key_from(self, value: str) -> str:
+        """The key a link carries: a reference from a viewer's page (of this client), or the key."""
+        try:
+            client_id, _sep, key = crypto.fernet().decrypt(value.encode()).decode().partition(":")
+        except (InvalidToken, ValueError, UnicodeError):
+            return value
+        return key if client_id == str(self.client.pk) else value
+
+
+class CustomersView(CustomerKeysShown, ClientViewMixin, TemplateView):
     template_name = "customers/overview.html"
     required_role = Role.VIEWER
     write_role = Role.MARKETER
@@ -39,25 +74,26 @@ class CustomersView(ClientViewMixin, TemplateView):
         search = (self.request.GET.get("search") or "").strip()[:128]
         page = Paginator(selectors.profiles_page(client=client, segment=segment or None, search=search), 50)
         page_obj = page.get_page(self.request.GET.get("page"))
+        page_obj.object_list = self.dress(list(page_obj.object_list))
         question = (self.request.GET.get("q") or "").strip()[:300]
         answer = None
         if question:
             try:
-                answer = services.answer_question(client=client, question=question)
+                answer = services.answer_question(client=client, question=question, masked=not self.pii())
             except ClickHouseUnavailable:
                 answer = {"answer": _("이벤트 저장소에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요."), "intent": {}}
         points = selectors.rfm_points(client=client)
         chart = {
             "segments": [{"code": c, "name": names[c], "color": SEGMENT_COLORS[c],
                           "points": [{"x": p["recency_days"], "y": p["frequency"], "m": p["monetary"],
-                                      "key": p["customer_key"]} for p in points[c]]} for c in SEGMENTS],
+                                      "key": self.shown(p["customer_key"])} for p in points[c]]} for c in SEGMENTS],
             "moves": selectors.segment_moves_daily(client=client, days=30),
             "names": names, "colors": SEGMENT_COLORS,
         }
         ctx.update(
             names=names, model=model, overview=overview, page_obj=page_obj, segment=segment, search=search,
             question=question, answer=answer, examples=QUESTION_EXAMPLES, chart=chart,
-            moves=selectors.recent_moves(client=client, limit=20), settings_obj=selectors.settings_for(client),
+            moves=self.dress(list(selectors.recent_moves(client=client, limit=20))), settings_obj=selectors.settings_for(client),
             can_write=self.membership.allows(Role.MARKETER), is_owner=self.membership.allows(Role.OWNER),
             segment_codes=SEGMENTS,
         )
@@ -90,15 +126,16 @@ class CustomerSettingsView(ClientViewMixin, TemplateView):
         return redirect("customers:overview", slug=self.client.slug)
 
 
-class CustomerDetailView(ClientViewMixin, TemplateView):
+class CustomerDetailView(CustomerKeysShown, ClientViewMixin, TemplateView):
     template_name = "customers/detail.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        key = self.kwargs["customer_key"]
+        key = self.key_from(self.kwargs["customer_key"])
         profile = selectors.profile_get(client=self.client, customer_key=key)
         if profile is None:
             raise Http404(_("고객을 찾을 수 없습니다."))
+        self.dress([profile])
         names = selectors.segment_names(self.client)
         conf = selectors.settings_for(self.client)
         try:
@@ -111,5 +148,5 @@ class CustomerDetailView(ClientViewMixin, TemplateView):
                   "color": SEGMENT_COLORS[c]} for c in SEGMENTS if c in profile.probabilities]
         ctx.update(profile=profile, names=names, segment_name=names[profile.segment], probs=probs,
                    history=history, history_error=history_error,
-                   moves=selectors.recent_moves(client=self.client, customer_key=key, limit=50))
+                   moves=self.dress(list(selectors.recent_moves(client=self.client, customer_key=key, limit=50))))
         return ctx

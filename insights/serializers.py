@@ -8,6 +8,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from tenants.facade import mask_member_id
+
 from .audience.describe import describe
 from .models import QueryRun, SavedQuery, Segment, SegmentSnapshot
 
@@ -74,6 +76,22 @@ def answer_to_dict(ans) -> dict:
         "suggestion": getattr(ans, "suggestion", None),
         "elapsed_ms": round(float(getattr(ans, "elapsed_ms", 0) or 0), 1),
     }
+
+
+def masked_for(body: dict, *, pii: bool) -> dict:
+    """An answer (or a run's result page) as the reader's role may see it: for a viewer every
+    member id, in a ``member_id`` column or in the ``member_ids`` map of a kind A page, is masked
+    (tenants.privacy). The one place the ask and saved-question APIs (and so their pages) mask."""
+    if pii:
+        return body
+    columns = list(body.get("columns") or [])
+    if "member_id" in columns:
+        i = columns.index("member_id")
+        body["rows"] = [[*row[:i], mask_member_id(row[i]), *row[i + 1:]] if len(row) > i else row
+                        for row in body.get("rows") or []]
+    if body.get("member_ids"):
+        body["member_ids"] = {k: mask_member_id(v) for k, v in body["member_ids"].items()}
+    return body
 
 
 def _local_text(run: QueryRun, value) -> str | None:

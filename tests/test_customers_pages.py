@@ -36,10 +36,13 @@ def test_list_filters_by_segment_and_pages(login, viewer, shop, fitted):
     assert sorted(keys) == sorted(fitted["vip"])
 
 
-def test_question_on_the_page(login, viewer, shop, fitted):
-    res = login(viewer).get(f"/c/{shop.slug}/customers/", {"q": "고객 low02은 어떤 고객이야?"})
+def test_question_on_the_page(login, marketer, viewer, shop, fitted):
+    res = login(marketer).get(f"/c/{shop.slug}/customers/", {"q": "고객 low02은 어떤 고객이야?"})
     answer = res.context["answer"]["answer"]
     assert "low02" in answer and 'data-testid="customer-answer"' in res.content.decode()
+    # a viewer gets the same answer about a masked member id (issue 17, finding 4; tests/test_masking.py)
+    res = login(viewer).get(f"/c/{shop.slug}/customers/", {"q": "고객 low02은 어떤 고객이야?"})
+    assert "lo*02" in res.context["answer"]["answer"] and "low02" not in res.context["answer"]["answer"]
 
 
 def test_customer_page_shows_rfm_probabilities_history_and_moves(login, viewer, shop, fitted):
@@ -91,10 +94,12 @@ def test_settings_owner_only_validated_and_names_apply(login, owner, marketer, s
     assert ans["facts"]["segments"] == ["vip"] and "골드" in ans["answer"]
 
 
-def test_api_segments_customer_and_ask(login, viewer, shop, fitted):
-    api = login(viewer)
-    body = api.get(f"/api/v1/clients/{shop.pk}/customers/segments?members=dormant").json()
+def test_api_segments_customer_and_ask(login, marketer, viewer, shop, fitted):
+    body = login(marketer).get(f"/api/v1/clients/{shop.pk}/customers/segments?members=dormant").json()
     assert body["model"]["version"] == 1 and body["members"] == sorted(fitted["dormant"])
+    api = login(viewer)  # a viewer reads the same, member ids masked (issue 17, finding 4)
+    body = api.get(f"/api/v1/clients/{shop.pk}/customers/segments?members=dormant").json()
+    assert body["members"] == sorted(k[:2] + "*" * (len(k) - 4) + k[-2:] for k in fitted["dormant"])
     assert sum(s["customers"] for s in body["segments"]) == 24
     c = api.get(f"/api/v1/clients/{shop.pk}/customers/c/mid01").json()
     assert c["segment"] == "mid" or c["segment"] == "low"

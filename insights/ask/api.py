@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from tenants.access import ClientAPIView
+from tenants.facade import can_see_pii
 from tenants.models import Role
 
 from untitle import limits
@@ -17,6 +18,7 @@ from untitle.body import body_dict, optional_text
 
 from .. import store
 from ..paging import page_meta, paging
+from ..serializers import masked_for
 from . import services
 
 
@@ -59,7 +61,8 @@ class AskAPI(ClientAPIView):
                 client=self.client, question=data.get("question", ""), engine=engine,
                 today=data.get("today") or None, user=request.user, ir=data.get("ir"),
             )
-            return Response(page_audience(answer, client=self.client, page=page, page_size=page_size))
+            answer = page_audience(answer, client=self.client, page=page, page_size=page_size)
+            return Response(masked_for(answer, pii=can_see_pii(self.membership)))
 
 
 class RawSQLAPI(ClientAPIView):

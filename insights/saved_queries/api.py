@@ -11,6 +11,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from tenants.access import ClientAPIView
+from tenants.facade import can_see_pii
 from tenants.models import Role
 
 from untitle.body import body_dict, optional_text, text_field
@@ -18,7 +19,7 @@ from untitle.openapi import OBJECT, anything, body, query, text
 
 from .. import store
 from ..paging import page_meta, paging
-from ..serializers import jsonable, run_to_dict, saved_query_to_dict
+from ..serializers import jsonable, masked_for, run_to_dict, saved_query_to_dict
 from . import selectors, services
 
 # One component for create, patch and put (the schema's request body).
@@ -125,4 +126,5 @@ class QueryRunAPI(ClientAPIView):
             if run.kind == "A" and rows and "member_id" not in columns:
                 body["result"]["member_ids"] = store.member_ids(client_id=self.client.pk,
                                                                 uuids=[r[0] for r in rows])
+            body["result"] = masked_for(body["result"], pii=can_see_pii(self.membership))
         return Response(body)

@@ -1,9 +1,8 @@
 """Reads of segments: the list, one segment, its snapshots (size history), its members (the
 campaigns' hand-off, through insights.facade) and who entered / left in the latest refresh.
 
-PII policy: the only personal datum here is the Cafe24 member id (no phone numbers live in
-ClickHouse). Marketers and owners see it whole; viewers see it masked (me****01). A segment of
-another client is a 404.
+PII policy (tenants.privacy): marketers and owners see member ids whole, viewers masked
+(me******01). A segment of another client is a 404.
 """
 from __future__ import annotations
 
@@ -12,25 +11,13 @@ from typing import Iterator
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from tenants.models import Client, Role
+from tenants.facade import can_see_pii, mask_member_id
+from tenants.models import Client
 
 from .. import store
 from ..errors import AskError, AskErrorCode
 from ..models import Segment, SegmentSnapshot
 
-
-def mask_member_id(member_id: str | None) -> str:
-    """'member0001' -> 'me******01': enough to tell rows apart, not to identify the shopper."""
-    if not member_id:
-        return ""
-    s = str(member_id)
-    if len(s) <= 4:
-        return s[0] + "*" * (len(s) - 1)
-    return s[:2] + "*" * (len(s) - 4) + s[-2:]
-
-
-def can_see_pii(membership) -> bool:
-    return membership is not None and membership.allows(Role.MARKETER)
 
 
 def segment_list(*, client: Client):
