@@ -137,9 +137,9 @@ def _offered_channels(form: CampaignForm, client: Client) -> CampaignForm:
     field = form.fields["channel"]
     if not settings.SIMULATED_CHANNEL:
         field.choices = [(k, v) for k, v in field.choices if k != Campaign.Channel.SIMULATED]
-    elif not form.is_bound and "channel" not in form.initial and not fcm_credentials() \
+    elif not form.is_bound and not fcm_credentials() \
             and not Cafe24Connection.objects.filter(client=client, status=Cafe24Connection.Status.ACTIVE).exists():
-        form.initial["channel"] = Campaign.Channel.SIMULATED
+        field.initial = Campaign.Channel.SIMULATED  # the field's default: what a link prefilled stays as is
     return form
 
 

@@ -3,6 +3,7 @@ and a sent campaign's page shows its progress and results."""
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 
 from insights.models import SavedQuery
 from messaging.campaigns.prepare import campaign_prepare
@@ -28,11 +29,12 @@ def test_preview_updates_live_and_flags_a_bad_variable(page, browser_login, shop
     page.fill("#id_body_a", "{{name}}님 겨울 세일")
     preview = page.locator("#preview-out")
     preview.locator("pre").first.wait_for()
-    page.wait_for_function("document.querySelector('#preview-out pre').textContent.includes('홍길동')")
+    # expect() rather than wait_for_function: the pages' CSP forbids the eval the latter needs.
+    expect(preview.locator("pre").first).to_contain_text("홍길동")
     text = preview.locator("pre").first.inner_text()
     assert text.startswith("(광고)가게A 홍길동님 겨울 세일") and "무료수신거부" in text
     page.fill("#id_body_a", "{{coupon}} 드려요")
-    page.wait_for_function("document.querySelector('#preview-out pre').textContent.includes('알 수 없는 변수')")
+    expect(preview.locator("pre").first).to_contain_text("알 수 없는 변수")
     assert errors == []
 
 
@@ -51,7 +53,7 @@ def test_sent_campaign_page_shows_progress_and_results(page, browser_login, shop
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     browser_login(marketer)
     page.goto(f"/c/{shop.slug}/campaigns/{campaign.pk}/")
-    page.wait_for_function("document.querySelectorAll('#results-table tbody tr').length >= 2")
+    expect(page.locator("#results-table tbody tr")).to_have_count(2)
     assert float(page.locator("#send-percent").inner_text()) == 100
     rows = page.locator("#results-table tbody tr td:first-child").all_inner_texts()
     assert "대조군" in rows and "A안" in rows

@@ -6,6 +6,7 @@ same login instead of silently changing it.
 It lives in events, not tenants: it creates a shop (tenants, below) and fills it with generated
 events (this app), and events is the lowest app allowed to reach both.
 """
+import io
 import json
 import secrets
 
@@ -21,6 +22,10 @@ from tenants.models import Client, Membership, Role
 DEMO_SLUG = "demo"
 DEMO_NAME = "데모 상점"
 DEMO_USERNAME = "demo"
+# The audience a new user's first (simulated) campaign targets: shoppers who left something in the
+# cart this month without ordering, the classic retargeting list (~1,000 people in the demo).
+DEMO_SEGMENT = "장바구니 이탈 (최근 30일)"
+DEMO_SEGMENT_RULES = {"op": "and", "items": [{"filter": "cart_no_order", "params": {"days": 30}}]}
 
 
 def _password_file():
@@ -65,17 +70,32 @@ class Command(BaseCommand):
             membership_add(client=client, user=user, role=Role.OWNER)
 
         events_note = "skipped" if opts["skip_events"] else self._ensure_events(client, opts)
+        segment_note = "skipped" if opts["skip_events"] else self._ensure_segment(client)
         login_url = settings.PUBLIC_BASE_URL.rstrip("/") + "/accounts/login/"
         if opts["format"] == "json":
             self.stdout.write(json.dumps({"client_id": client.pk, "slug": client.slug, "login_url": login_url,
                                           "username": DEMO_USERNAME, "password": password,
-                                          "events": events_note}, ensure_ascii=False))
+                                          "events": events_note, "segment": segment_note}, ensure_ascii=False))
             return
         self.stdout.write(self.style.SUCCESS("UNTITLE demo is ready"))
         self.stdout.write(f"  URL:      {login_url}")
         self.stdout.write(f"  username: {DEMO_USERNAME}")
         self.stdout.write(f"  password: {password}")
         self.stdout.write(f"  shop:     {client.name} (id {client.pk}), events: {events_note}")
+        self.stdout.write(f"  segment:  {segment_note}")
+
+    def _ensure_segment(self, client) -> str:
+        """A refreshed segment to target, made once: later runs find its snapshot and skip the
+        refresh (the segment's own daily schedule keeps it current), so bin/run stays fast."""
+        out = io.StringIO()
+        try:
+            # By name, not import: segments belong to insights, a layer above events.
+            call_command("ensure_segment", client_id=client.pk, name=DEMO_SEGMENT,
+                         rules=json.dumps(DEMO_SEGMENT_RULES), stdout=out)
+        except Exception as exc:  # the demo still starts; the user can build a segment by hand
+            return f"not ready ({type(exc).__name__}: {exc})"[:200]
+        seg = json.loads(out.getvalue().strip().splitlines()[-1])
+        return f"{seg['name']} (id {seg['id']}), {seg['size']:,} people"
 
     def _ensure_events(self, client, opts) -> str:
         count = "SELECT count() FROM event WHERE client_id = {cid:Int32}"
