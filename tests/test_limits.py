@@ -109,7 +109,7 @@ def test_the_excess_request_gets_429_and_the_slot_comes_back_after_the_request(s
     assert_error(web.post(f"/api/v1/clients/{shop.pk}/sql", {"sql": "SELECT count() FROM event"},
                           content_type="application/json"), 429, "throttled")
     assert_error(web.post(f"/api/v1/clients/{shop.pk}/audiences/size",
-                          {"rules": {"op": "and", "items": [{"filter": "visited", "params": {"days": 7}}]}},
+                          {"rules": {"op": "and", "items": [{"filter": "order_count", "params": {"days": 7}}]}},
                           content_type="application/json"), 429, "throttled")
     assert_error(web.get(f"/api/v1/clients/{shop.pk}/events/export",
                          {"start": "2025-08-01", "end": "2025-08-02"}), 429, "throttled")

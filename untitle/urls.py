@@ -4,12 +4,27 @@ pages live under /c/<slug>/..., the API under /api/v1/clients/<id>/...
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tenants import auth_views, views as tenant_views
 
+from .api_errors import json_error
+from .errors import CommonCode
 from .health import healthz
+
+
+def not_found(request, exception=None):
+    """An API path no route matches (``/clients/-5/...``: ids are positive integers) answers in
+    the one error body; pages keep Django's page."""
+    if request.path.startswith("/api/"):
+        return json_error(CommonCode.NOT_FOUND, _("요청한 주소를 찾을 수 없습니다."), status=404)
+    return page_not_found(request, exception)
+
+
+handler404 = not_found
 
 urlpatterns = [
     path("", tenant_views.home, name="home"),
