@@ -82,3 +82,89 @@ def test_collector_never_answers_5xx(fuzz_env):
         loop.close()
     # Garbage in between never disturbed what was accepted: every accepted event is buffered.
     assert spool.pending_events() == sum(accepted)
+
+
+ERROR_KEYS = {"code", "detail", "fields", "link"}
+header_text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7e), max_size=60)
+# Headers a storefront, a proxy or an attacker may send, with any printable value.
+headers_st = st.dictionaries(
+    st.sampled_from(["Content-Type", "X-Untitle-Key", "Origin", "X-Forwarded-For", "Content-Encoding",
+                     "Accept", "Referer", "User-Agent", "X-Requested-With", "Accept-Language"]),
+    header_text, max_size=6)
+any_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=12), children, max_size=5),
+    max_leaves=30,
+)
+
+
+def _assert_one_body(resp):
+    body = resp.json()
+    assert isinstance(body, dict) and {"code", "detail"} <= set(body) <= ERROR_KEYS, body
+    assert isinstance(body["code"], str) and body["code"] and isinstance(body["detail"], str) and body["detail"]
+
+
+def _drive(collector, requests_):
+    loop = asyncio.new_event_loop()
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=collector), base_url="http://testserver")
+    try:
+        return requests_(lambda *a, **kw: loop.run_until_complete(http.request(*a, **kw)))
+    finally:
+        loop.run_until_complete(http.aclose())
+        loop.run_until_complete(collector.reset())
+        loop.close()
+
+
+def test_any_json_any_bytes_any_headers_answer_4xx_in_the_one_body(fuzz_env):
+    shop, spool = fuzz_env
+    accepted = []
+
+    def requests_(send):
+        @hsettings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(body=st.one_of(st.binary(max_size=500), any_json.map(lambda v: json.dumps(v).encode()),
+                              st.lists(any_json, max_size=4).map(lambda evs: dumps({"events": evs}))),
+               headers=headers_st, good_key=st.booleans(),
+               path=st.sampled_from(["/api/v1/events", "/api/v1/sessions"]))
+        def run(body, headers, good_key, path):
+            if good_key:
+                headers["X-Untitle-Key"] = shop.ingest_key
+            resp = send("POST", path, content=body, headers=headers)
+            assert resp.status_code < 500, (resp.status_code, resp.text)
+            if resp.status_code >= 400:
+                _assert_one_body(resp)
+            elif resp.status_code == 202:
+                accepted.append(resp.json()["accepted"])
+            elif resp.status_code == 201:
+                accepted.append(1)
+
+        run()
+
+    _drive(Collector(), requests_)
+    assert spool.pending_events() == sum(accepted)
+
+
+def test_a_real_buffer_outage_is_the_only_5xx_and_says_so(fuzz_env, settings):
+    shop, _spool = fuzz_env
+    settings.COLLECTOR_BUFFER = "redis"
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"   # the buffer's Redis is down: nothing listens there
+    event = {"events": [{"event_type": 31, "uuid": str(uuid.uuid4()), "page_url": "/"}]}
+
+    def requests_(send):
+        @hsettings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(headers=headers_st)
+        def run(headers):
+            headers["X-Untitle-Key"] = shop.ingest_key
+            headers["Content-Type"] = "application/json"
+            resp = send("POST", "/api/v1/events", content=dumps(event), headers=headers)
+            if resp.status_code >= 500:
+                assert resp.status_code == 503 and resp.headers.get("retry-after"), resp.status_code
+                assert resp.json()["code"] == "unavailable"
+            if resp.status_code >= 400:
+                _assert_one_body(resp)
+
+        run()
+        resp = send("POST", "/api/v1/events", content=dumps(event),
+                    headers={"X-Untitle-Key": shop.ingest_key, "Content-Type": "application/json"})
+        assert resp.status_code == 503, resp.text
+
+    _drive(Collector(), requests_)
