@@ -180,6 +180,9 @@ class Delivery(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_response = models.JSONField(null=True, blank=True)
+    # The provider's id of the accepted message (FCM's "projects/*/messages/*" name), stored the
+    # moment the answer arrives: a row of a killed wave that has one was delivered, not "interrupted".
+    provider_message_id = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:
@@ -189,6 +192,34 @@ class Delivery(models.Model):
         # without id in the index every claim sorted all pending rows (slower as a campaign grows).
         indexes = [models.Index(fields=["campaign", "status", "id"], name="delivery_claim_idx"),
                    models.Index(fields=["client", "member_id", "sent_at"])]
+
+
+class TestRecipient(models.Model):
+    """Where one marketer's "나에게 테스트 발송" may go: a browser they subscribed themselves while
+    signed in (push), or the member id they registered (SMS). A test send reaches nothing else."""
+
+    __test__ = False  # "Test..." is the product's word here, not a pytest class
+
+    class Kind(models.TextChoices):
+        DEVICE = "device", _("내 브라우저")
+        MEMBER = "member", _("내 회원 아이디")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    push_subscription = models.ForeignKey(PushSubscription, null=True, blank=True, on_delete=models.CASCADE,
+                                          related_name="+")
+    member_id = models.CharField(max_length=100, blank=True)
+    label = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "user", "push_subscription"], name="uniq_test_device",
+                                    condition=models.Q(kind="device")),
+            models.UniqueConstraint(fields=["client", "user", "member_id"], name="uniq_test_member",
+                                    condition=models.Q(kind="member")),
+        ]
 
 
 def new_tracking_id() -> str:

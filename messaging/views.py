@@ -3,8 +3,10 @@ and the Cafe24 connection in settings (owner only). Cafe24's own entry points (O
 app launch) live here too."""
 from __future__ import annotations
 
+import json
 import logging
 import secrets
+import uuid as uuid_mod
 
 from django import forms
 from django.conf import settings
@@ -12,6 +14,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseForbidden, JsonResponse
+from django.middleware.csrf import get_token
+from django.templatetags.static import static
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
+from csp.decorators import csp_update
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy
@@ -21,19 +28,23 @@ from django.views.generic import TemplateView
 from insights.facade import audience_choices
 from tenants.access import ClientViewMixin
 from tenants.models import Client, Membership, Role
+from untitle.api_errors import error_response, json_error
 
 from . import compliance, templates as msg_templates
 from .cafe24 import hmac as cafe24_hmac
 from .cafe24.client import Cafe24Error
 from .campaigns import selectors as campaign_selectors
+from .campaigns.checks import link_check
 from .campaigns.services import campaign_cancel, campaign_create, campaign_start, send_blocker
 from .connection.selectors import connection_get
 from .connection.services import cafe24_authorize_url, cafe24_connect, cafe24_disconnect
-from .errors import MessagingError
+from .errors import MessagingError, MessagingErrorCode
 from .models import Cafe24Connection, Campaign
 from .sending.push import fcm_credentials
 from .sending.render import render_message
+from .sending import testers
 from .sending.services import campaign_test_send
+from .sending.subscribers import push_subscribe
 
 logger = logging.getLogger(__name__)
 _AUDIENCE_LABELS = {"segment": gettext_lazy("세그먼트: %(n)s"), "query": gettext_lazy("저장된 질문: %(n)s")}
@@ -47,7 +58,8 @@ class CampaignForm(forms.Form):
     body_b = forms.CharField(label=gettext_lazy("B안 내용 (선택, A/B 테스트)"), required=False,
                              widget=forms.Textarea(attrs={"rows": 4}))
     title = forms.CharField(label=gettext_lazy("제목 (푸시/LMS)"), max_length=120, required=False)
-    link_url = forms.URLField(label=gettext_lazy("링크"), required=False, assume_scheme="https")
+    link_url = forms.URLField(label=gettext_lazy("링크"), required=False, assume_scheme="https",
+                              help_text=gettext_lazy("https:// 로 시작하는 주소"))
     is_ad = forms.BooleanField(label=gettext_lazy("광고성 메시지"), required=False, initial=True)
     sender_name = forms.CharField(label=gettext_lazy("보내는 사람(상호)"), max_length=60, required=False)
     contact = forms.CharField(label=gettext_lazy("연락처"), max_length=60, required=False)
@@ -59,6 +71,14 @@ class CampaignForm(forms.Form):
     cron = forms.CharField(label=gettext_lazy("반복 일정(cron)"), required=False, help_text="0 10 * * 1")
     holdout_pct = forms.IntegerField(label=gettext_lazy("대조군 비율(%)"), min_value=0, max_value=50, initial=10)
     daily_cap = forms.IntegerField(label=gettext_lazy("회원당 하루 최대 발송"), min_value=0, max_value=20, initial=2)
+
+    def clean_link_url(self):
+        url = self.cleaned_data.get("link_url", "")
+        try:
+            link_check(url)
+        except MessagingError as exc:
+            raise forms.ValidationError(exc.message)
+        return url
 
     def __init__(self, *args, client=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -333,3 +353,131 @@ def cafe24_launch(request):
     if client is None:
         return render(request, "messaging/launch_unknown.html", {"mall_id": params.get("mall_id")}, status=404)
     return redirect("messaging:campaigns", slug=client.slug)
+
+
+# --- Web push on our own origin: the public subscribe page, its manifest, and the marketers'
+# own test recipients. The page carries no inline script (static JS only), so a strict CSP holds.
+
+def _push_page_client(key: str) -> Client:
+    client = Client.objects.filter(ingest_key=key, is_active=True).first()
+    if client is None:
+        raise Http404
+    return client
+
+
+def _push_script_attrs(request, *, key: str, endpoint: str, visitor: str, csrf: str = "") -> dict:
+    return {"key": key, "endpoint": endpoint, "visitor": visitor, "csrf": csrf,
+            "firebase": json.dumps(settings.FCM_WEB_CONFIG) if settings.FCM_WEB_CONFIG else "",
+            "vapid": settings.FCM_VAPID_KEY, "sw": static("messaging/untitle-sw.js")}
+
+
+# Firebase's messaging SDK comes from gstatic and talks to its installation and registration
+# endpoints; only the two pages that get a token allow those, the rest of the site stays 'self'.
+FIREBASE_CSP = {"script-src": ["https://www.gstatic.com"],
+                "connect-src": ["https://firebaseinstallations.googleapis.com", "https://fcmregistrations.googleapis.com"]}
+
+
+@csp_update(FIREBASE_CSP)
+def push_subscribe_page(request, key: str):
+    """GET /push/<ingest key>/: a page a shop can link to when it cannot host the service worker.
+    ``?uuid=`` carries the shop's visitor id (the SDK's ``untitle('visitor', ...)``), so the
+    subscription joins that visitor's behaviour; without it the browser gets its own id here."""
+    client = _push_page_client(key)
+    visitor = request.GET.get("uuid", "")
+    try:
+        visitor = str(uuid_mod.UUID(visitor))
+    except ValueError:
+        visitor = "auto"
+    ctx = {"client": client, "manifest_url": reverse("messaging:push_manifest", args=[key]),
+           "push": _push_script_attrs(request, key=key, endpoint=reverse("messaging:push_page_subscribe", args=[key]),
+                                      visitor=visitor),
+           "configured": bool(settings.FCM_WEB_CONFIG and settings.FCM_VAPID_KEY)}
+    return render(request, "messaging/push_subscribe.html", ctx)
+
+
+def push_manifest(request, key: str):
+    """The web app manifest iOS needs before it offers web push (display: standalone): a shopper
+    adds this page to the Home Screen and subscribes from there."""
+    client = _push_page_client(key)
+    start = reverse("messaging:push_page", args=[key])
+    body = {"name": f"{client.name} 알림", "short_name": client.name[:12], "start_url": start, "scope": start,
+            "display": "standalone", "lang": "ko", "background_color": "#ffffff", "theme_color": "#ffffff"}
+    return JsonResponse(body, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
+
+
+@csrf_exempt
+def push_page_subscribe(request, key: str):
+    """POST from the subscribe page above. Same-origin only: the Origin header must be ours (a
+    page elsewhere cannot plant subscriptions), so it needs no CSRF cookie a fresh visitor lacks."""
+    if request.method != "POST":
+        return json_error(MessagingErrorCode.INVALID, _("POST로 보내 주세요."), status=405)
+    own = f"{request.scheme}://{request.get_host()}"
+    if request.headers.get("Origin", "") != own:
+        return json_error(MessagingErrorCode.PERMISSION_DENIED, _("이 페이지에서만 구독할 수 있습니다."), status=403)
+    client = _push_page_client(key)
+    try:
+        data = json.loads(request.body or b"{}")
+        if not isinstance(data, dict):
+            raise ValueError
+    except ValueError:
+        return json_error(MessagingErrorCode.PARSE_ERROR, _("JSON 객체를 보내 주세요."), status=400)
+    try:
+        sub = push_subscribe(client=client, visitor=str(data.get("uuid", "")), token=str(data.get("token", "")),
+                             ad_consent=data.get("ad_consent") is True, night_consent=data.get("night_consent") is True)
+    except MessagingError as exc:
+        return error_response(exc)
+    return JsonResponse({"ok": True, "ad_consent": sub.ad_consent}, status=201)
+
+
+@method_decorator(csp_update(FIREBASE_CSP), name="dispatch")
+class TestersView(ClientViewMixin, TemplateView):
+    """캠페인 > 테스트 수신처: the signed-in marketer's own browsers and member ids, the only places
+    "나에게 테스트 발송" reaches."""
+
+    template_name = "messaging/testers.html"
+    required_role = Role.MARKETER
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(testers=list(testers.tester_list(client=self.client, user=self.request.user)),
+                   configured=bool(settings.FCM_WEB_CONFIG and settings.FCM_VAPID_KEY),
+                   push=_push_script_attrs(self.request, key=self.client.ingest_key,
+                                           endpoint=reverse("messaging:tester_device", args=[self.client.slug]),
+                                           visitor="auto", csrf=get_token(self.request)))
+        return ctx
+
+    def post(self, request, slug):
+        try:
+            if request.POST.get("action") == "delete":
+                testers.tester_delete(client=self.client, user=request.user, pk=int(request.POST.get("pk") or 0))
+                messages.success(request, _("테스트 수신처를 지웠습니다."))
+            else:
+                testers.tester_member_register(client=self.client, user=request.user,
+                                               member_id=request.POST.get("member_id", ""))
+                messages.success(request, _("테스트 받을 회원 아이디를 등록했습니다."))
+        except (MessagingError, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", str(exc)))
+        return redirect("messaging:testers", slug=slug)
+
+
+class TesterDeviceView(ClientViewMixin, View):
+    """POST (JSON, CSRF header) from the testers page: this browser becomes the marketer's test device."""
+
+    required_role = Role.MARKETER
+
+    def post(self, request, slug):
+        try:
+            data = json.loads(request.body or b"{}")
+            if not isinstance(data, dict):
+                raise ValueError
+        except ValueError:
+            return json_error(MessagingErrorCode.PARSE_ERROR, _("JSON 객체를 보내 주세요."), status=400)
+        try:
+            rec = testers.tester_device_register(
+                client=self.client, user=request.user, visitor=str(data.get("uuid", "")),
+                token=str(data.get("token", "")), ad_consent=data.get("ad_consent") is True,
+                night_consent=data.get("night_consent") is True,
+                label=request.headers.get("User-Agent", "")[:120])
+        except MessagingError as exc:
+            return error_response(exc)
+        return JsonResponse({"ok": True, "id": rec.pk}, status=201)

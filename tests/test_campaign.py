@@ -333,7 +333,12 @@ def test_campaign_pages_create_preview_and_detail(shop, marketer, viewer, login,
 
 
 def test_test_send_to_oneself(shop, marketer, login, fake_fcm):
-    me = subscribe(shop, 1, prefix="me")[0]
+    from messaging.models import TestRecipient
+
+    me = subscribe(shop, 1, prefix="me", night=True)[0]
+    # Test sends reach only the marketer's own registered browser (issue 17.5).
+    TestRecipient.objects.create(client=shop, user=marketer, kind="device",
+                                 push_subscription=PushSubscription.objects.get(client=shop, uuid=me))
     campaign = push_campaign(shop)
     c = login(marketer)
     c.post(f"/c/{shop.slug}/campaigns/{campaign.pk}/test/", {"visitor": me})

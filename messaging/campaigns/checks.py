@@ -11,6 +11,7 @@ from .. import templates as msg_templates
 from ..cafe24.client import Cafe24Revoked
 from ..connection.services import cafe24_access_token
 from ..errors import MessagingError, MessagingErrorCode
+from ..fcm.client import is_https
 from ..models import Cafe24Connection, Campaign
 from ..sending.push import fcm_credentials
 
@@ -49,10 +50,19 @@ def variants_clean(variants) -> list[VariantInput]:
     return out
 
 
+def link_check(url: str) -> None:
+    """Links must be https: FCM refuses any other webpush link (WebpushFcmOptions.link), and an
+    http:// page in a text message is one a phone warns about."""
+    if url and not is_https(url):
+        message = _("링크는 https:// 로 시작해야 합니다 (웹 푸시는 https 링크만 열 수 있습니다).")
+        raise MessagingError(message, fields={"link_url": message})
+
+
 def campaign_check(campaign: Campaign) -> None:
     """Everything that must hold before a single message leaves; raises MessagingError."""
     variants = list(campaign.variants.all())
     variants_clean([VariantInput(v.key, v.body, v.title) for v in variants])
+    link_check(campaign.link_url)
     if campaign.is_ad:
         for v in variants:
             text = compliance.compose_ad(v.body, channel=campaign.channel, sender_name=campaign.sender_name,
