@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it reads the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -175,6 +176,21 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY el
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_PROXY else 0)
 AXES_CLIENT_IP_CALLABLE = "tenants.net.client_ip"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp 4.x): scripts and styles only from our own static files (no
+# inline <script>, on*= handlers or style="" anywhere: tests/test_csp.py reads every template),
+# no framing, no plugins. data: images for the charts' exported PNGs; connect-src for htmx and fetch.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- Services ------------------------------------------------------------------------------
 # chdb:///path runs the embedded ClickHouse engine (one owning process, see README);

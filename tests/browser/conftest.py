@@ -72,7 +72,10 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     # An English browser on purpose: the UI must still start in Korean (Korean first).
-    context = browser.new_context(locale="en-US", base_url=live_server.url)
+    # bypass_csp: Playwright's string predicates (wait_for_function("...")) run through eval,
+    # which our Content-Security-Policy refuses; tests/browser/test_csp_pages.py walks the pages
+    # with the policy enforced and fails on any violation.
+    context = browser.new_context(locale="en-US", base_url=live_server.url, bypass_csp=True)
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
