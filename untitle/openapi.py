@@ -7,7 +7,6 @@ schemathesis run in tests/test_api_fuzz.py) knows the shape of every failure.
 """
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -27,13 +26,13 @@ class ErrorSerializer(serializers.Serializer):
 
 
 ERROR_RESPONSES = {
-    "400": _("Bad input (a field, the body, a rule)."),
-    "403": _("Not logged in, or the role does not allow it."),
-    "404": _("Not found, or not this client's."),
-    "409": _("A conflict with the object's state."),
-    "422": _("A query that hit a limit (time, memory, rows)."),
-    "429": _("Too many at once: see Retry-After."),
-    "503": _("A store or vendor we depend on cannot be reached now."),
+    "400": "Bad input (a field, the body, a rule).",
+    "403": "Not logged in, or the role does not allow it.",
+    "404": "Not found, or not this client's.",
+    "409": "A conflict with the object's state.",
+    "422": "A query that hit a limit (time, memory, rows).",
+    "429": "Too many at once: see Retry-After.",
+    "503": "A store or vendor we depend on cannot be reached now.",
 }
 
 
@@ -46,7 +45,7 @@ class AutoSchema(SpectacularAutoSchema):
             for status, description in ERROR_RESPONSES.items():
                 if status not in responses:
                     responses[status] = self._get_response_for_code(
-                        OpenApiResponse(ErrorSerializer, description=str(description)), status, direction=direction)
+                        OpenApiResponse(ErrorSerializer, description=description), status, direction=direction)
         return responses
 
 
