@@ -13,6 +13,14 @@ from tests.fakes.fixtures import connected, fake_cafe24, fake_fcm  # noqa: F401
 from .push_support import AD, push_campaign, subscribe
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits():
+    # The per-hour counter lives in the cache (Redis here), which outlives the test database.
+    from django.core.cache import cache
+
+    cache.clear()
 NOON = datetime(2026, 11, 20, 3, 0, tzinfo=dt_timezone.utc)      # 12:00 in Seoul
 NIGHT = datetime(2026, 11, 20, 13, 30, tzinfo=dt_timezone.utc)   # 22:30 in Seoul
 
