@@ -23,7 +23,7 @@ from ..errors import MessagingError, MessagingErrorCode
 from ..models import Cafe24Connection, Campaign, CampaignVariant, Delivery
 from ..sending.services import campaign_send
 from ..tasks import campaign_recurring_task, campaign_send_task
-from .checks import campaign_check, variants_clean
+from .checks import campaign_check, link_check, variants_clean
 from .prepare import campaign_prepare
 from ..sending.push import fcm_credentials
 from .selectors import campaign_progress
@@ -67,6 +67,7 @@ def campaign_create(*, client: Client, name: str, channel: str, variants, saved_
         if not cron:
             raise _refuse("cron", _("반복 일정(cron)을 입력해 주세요."))
     clean = variants_clean(variants)
+    link_check(link_url)  # content, like the texts: refused before anything is saved
     with transaction.atomic():
         campaign = Campaign.objects.create(
             client=client, name=name, channel=channel, saved_query_id=saved_query_id, segment_id=segment_id,
