@@ -14,12 +14,14 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from events.facade import client_info_from
 from tenants.access import ClientAPIView
 from tenants.models import Client
 from untitle.api_errors import error_response, json_error
+from untitle.openapi import OBJECT
 
 from .campaigns import selectors as campaign_selectors
 from .connection.webhook import cafe24_webhook
@@ -103,12 +105,14 @@ class Cafe24WebhookAPI(View):
 
 
 class CampaignProgressAPI(ClientAPIView):
+    @extend_schema(responses=OBJECT)
     def get(self, request, client_id, pk):
         campaign = campaign_selectors.campaign_get(client=self.client, pk=pk)
         return Response(campaign_selectors.campaign_progress(campaign=campaign))
 
 
 class CampaignResultsAPI(ClientAPIView):
+    @extend_schema(responses=OBJECT)
     def get(self, request, client_id, pk):
         campaign = campaign_selectors.campaign_get(client=self.client, pk=pk)
         return Response(campaign_selectors.campaign_results(campaign=campaign))

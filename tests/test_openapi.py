@@ -46,8 +46,10 @@ def test_every_drf_route_of_the_api_is_in_the_schema(schema):
     paths = set(schema["paths"])
     drf_routes = [route for p, route in _api_routes() if hasattr(p.callback, "cls")]
     assert len(drf_routes) > 30
-    missing = [r for r in drf_routes if _as_openapi(r).replace("{pk}", "{id}") not in paths
-               and _as_openapi(r) not in paths]
+    # A route kept with and without its trailing slash (ask, ask/) is one operation, documented
+    # under the name without it (untitle.openapi.drop_slash_aliases).
+    missing = [r for r in drf_routes
+               if not ({_as_openapi(r), _as_openapi(r).replace("{pk}", "{id}"), _as_openapi(r).rstrip("/")} & paths)]
     assert not missing, missing
 
 

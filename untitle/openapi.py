@@ -7,6 +7,8 @@ schemathesis run in tests/test_api_fuzz.py) knows the shape of every failure.
 """
 from __future__ import annotations
 
+import re
+
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -25,6 +27,16 @@ class ErrorSerializer(serializers.Serializer):
         ref_name = "Error"
 
 
+_ITEM_PATH = re.compile(r"\{[^}]+\}/?$")
+
+
+def drop_slash_aliases(endpoints):
+    """Preprocessing hook: a route kept with and without its trailing slash for old clients
+    (``ask`` and ``ask/``) is one operation, documented once (under the name without it)."""
+    paths = {path for path, *_rest in endpoints}
+    return [e for e in endpoints if not (e[0].endswith("/") and e[0].rstrip("/") in paths)]
+
+
 ERROR_RESPONSES = {
     "400": "Bad input (a field, the body, a rule).",
     "403": "Not logged in, or the role does not allow it.",
@@ -38,6 +50,15 @@ ERROR_RESPONSES = {
 
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's schema, plus the one error body on every operation."""
+
+    def get_operation_id(self):
+        # APIViews are not viewsets, so drf-spectacular calls a collection's GET "retrieve" like
+        # its items' ("/segments/" and "/segments/{id}"): a collection path (no trailing
+        # parameter) is a list, which keeps every operationId unique without numeral suffixes.
+        operation_id = super().get_operation_id()
+        if self.method == "GET" and operation_id.endswith("_retrieve") and not _ITEM_PATH.search(self.path):
+            operation_id = operation_id.removesuffix("_retrieve") + "_list"
+        return operation_id
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

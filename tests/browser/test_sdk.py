@@ -161,7 +161,9 @@ def shop_client(untitle_server, storefront):
 def page(browser):
     """A shopper's tab (tests/browser/conftest.py's Chromium); unlike that file's ``page`` it
     needs no live server: the shop and UNTITLE run on their own ports here."""
-    context = browser.new_context(locale="ko-KR")
+    # bypass_csp as in conftest.py: Playwright's string predicates run through eval, which our
+    # CSP forbids; tests/browser/test_csp_pages.py walks the pages with the policy enforced.
+    context = browser.new_context(locale="ko-KR", bypass_csp=True)
     context.set_default_timeout(15_000)
     pg = context.new_page()
     pg.errors = []
