@@ -286,3 +286,14 @@ class _Wrap:
         from events.collector.app import app
 
         await app.reset()
+
+
+def test_a_spool_that_cannot_be_written_is_a_503_not_a_500(shop, settings, tmp_path):
+    # VAR_DIR/spool cannot be created when VAR_DIR is a file (a read-only or full disk acts alike).
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    settings.COLLECTOR_BUFFER = "spool"
+    settings.VAR_DIR = blocker
+    resp = post("/api/v1/events", json=event(), headers=key_headers(shop))
+    assert resp.status_code == 503 and resp.headers["Retry-After"] == "1"
+    assert resp.json()["code"] == "unavailable" and resp.json()["detail"]

@@ -243,14 +243,22 @@ class SpoolSink:
     def __init__(self):
         from events.ingest.flusher import _spool
 
-        self.spool = _spool(str(settings.VAR_DIR / "spool"))
+        # A spool that cannot be created or written (read-only or full disk) is the buffer being
+        # down, like Redis unreachable: 503 with Retry-After, and nothing is answered as kept.
+        try:
+            self.spool = _spool(str(settings.VAR_DIR / "spool"))
+        except OSError as exc:
+            raise BufferUnavailable(f"spool: {exc}") from exc
         self.limiter = InProcessLimiter()
 
     async def append(self, key: str, client_id: int, records: list[dict], rate: float, burst: float) -> int:
         wait = self.limiter.wait_ms(key, rate, burst)
         if wait:
             return wait
-        await asyncio.get_running_loop().run_in_executor(None, self.spool.append, records)
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, self.spool.append, records)
+        except OSError as exc:
+            raise BufferUnavailable(f"spool: {exc}") from exc
         return 0
 
     async def close(self):
