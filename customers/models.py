@@ -51,6 +51,10 @@ class CustomerProfile(models.Model):
     segment = models.CharField(max_length=16)
     probabilities = models.JSONField(default=dict)
     model_version = models.PositiveIntegerField()
+    # Predictions (customers/predict): null until the shop has enough customers to fit them
+    repurchase_probability_30d = models.FloatField(null=True)
+    repurchase_probability_90d = models.FloatField(null=True)
+    expected_revenue_90d = models.FloatField(null=True)  # won
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -16,11 +16,14 @@ from events.catalog import Code
 from tenants.models import Client
 
 from .models import CustomerModel, CustomerProfile, CustomerSettings, SegmentMove
+from .predict.features import Activity, History, epoch_days
 from .rfm.features import OrderAggregate
 from .rfm.model import DEFAULT_NAMES, SEGMENTS
 
 ORDER = int(Code.ORDER_COMPLETE)
 CANCEL = int(Code.ORDER_CANCEL)
+# What the purchase model reads of behaviour since the last order (customers/predict/features.py)
+VIEW, CART, VISIT = int(Code.PRODUCT_VIEW_START), int(Code.CART_ADD), int(Code.SESSION_START)
 # Internal reads over every customer of a shop: lift the per-query row cap of user queries
 # (it would silently cut customers off) but keep the time and memory limits.
 _ALL_ROWS = {"max_result_rows": 0, "max_execution_time": 120}
@@ -95,6 +98,53 @@ ORDER BY customer_key
     return [OrderAggregate(customer_key=r[0], orders=r[2], cancelled=r[3], amount=float(r[4]),
                            cancelled_amount=float(r[5]), last_order_at=_aware(r[6]), first_order_at=_aware(r[7]))
             for r in rows]
+
+
+def order_history(*, client: Client, include_guests: bool, as_of: datetime,
+                  keys: list[str] | None = None) -> History:
+    """Every completed, not cancelled order per customer before ``as_of``: (epoch days, amount)."""
+    sql = _KEYED + f"""
+SELECT customer_key, order_id, minIf(created_at, event_type = {ORDER}) AS at,
+       sumIf(ifNull(amount, 0), event_type = {ORDER}) AS total
+FROM keyed
+""" + ("WHERE customer_key IN {keys:Array(String)}\n" if keys is not None else "") + f"""
+GROUP BY customer_key, order_id
+HAVING countIf(event_type = {ORDER}) > 0 AND countIf(event_type = {CANCEL}) = 0
+"""
+    params = {"client_id": client.pk, "codes": [ORDER, CANCEL], "guests": int(include_guests),
+              "start": _EPOCH, "end": _naive_utc(as_of)}
+    if keys is not None:
+        if not keys:
+            return History()
+        params["keys"] = list(keys)
+    history = History()
+    for key, _oid, at, total in clickhouse.query(sql, params, settings_=_ALL_ROWS).rows:
+        history.orders.setdefault(key, []).append((epoch_days(_aware(at)), float(total)))
+    return history
+
+
+def activity_since_last_order(*, client: Client, include_guests: bool, cutoff: datetime,
+                              keys: list[str] | None = None) -> dict[str, Activity]:
+    """Per customer with an order before ``cutoff``: product views, cart adds and visits after
+    her last order (and before the cut-off), and when she was last seen."""
+    sql = _KEYED + f"""
+, last AS (SELECT customer_key, maxIf(created_at, event_type = {ORDER}) AS last_order FROM keyed
+           GROUP BY customer_key HAVING countIf(event_type = {ORDER}) > 0)
+SELECT k.customer_key, countIf(k.event_type = {VIEW} AND k.created_at > l.last_order),
+       countIf(k.event_type = {CART} AND k.created_at > l.last_order),
+       countIf(k.event_type = {VISIT} AND k.created_at > l.last_order), max(k.created_at)
+FROM keyed AS k INNER JOIN last AS l ON k.customer_key = l.customer_key
+""" + ("WHERE k.customer_key IN {keys:Array(String)}\n" if keys is not None else "") + """
+GROUP BY k.customer_key
+"""
+    params = {"client_id": client.pk, "codes": [ORDER, VIEW, CART, VISIT], "guests": int(include_guests),
+              "start": _EPOCH, "end": _naive_utc(cutoff)}
+    if keys is not None:
+        if not keys:
+            return {}
+        params["keys"] = list(keys)
+    return {key: Activity(views=int(v), cart_adds=int(c), visits=int(n), last_seen_days=epoch_days(_aware(seen)))
+            for key, v, c, n, seen in clickhouse.query(sql, params, settings_=_ALL_ROWS).rows}
 
 
 def _aware(ts: datetime) -> datetime:

@@ -23,9 +23,12 @@ from tenants.models import Client
 from . import selectors
 from .audit import AuditAction
 from .models import CustomerModel, CustomerProfile, SegmentMove
+from .predict import model as purchase
+from .predict.features import epoch_days, summarize
 from .rfm import qa
 from .rfm.features import matrix, rfm_table
-from .rfm.model import SEGMENTS, NotEnoughCustomers, SegmentModel, fit as fit_mixture, segment_summary
+from .rfm.model import (SEGMENTS, NotEnoughCustomers, SegmentModel, fit as fit_mixture, respect_purchase_cycle,
+                        segment_summary, shop_cycle_days, usual_interval_days)
 from .tasks import refit_client as refit_client_task
 
 log = logging.getLogger(__name__)
@@ -39,7 +42,8 @@ def _now() -> datetime:
 
 
 _PROFILE_COLUMNS = ("client_id", "customer_key", "is_member", "recency_days", "frequency", "monetary",
-                    "first_order_at", "last_order_at", "segment", "probabilities", "model_version", "updated_at")
+                    "first_order_at", "last_order_at", "segment", "probabilities", "model_version",
+                    "repurchase_probability_30d", "repurchase_probability_90d", "expected_revenue_90d", "updated_at")
 
 
 def _upsert_profiles(values: list[tuple]) -> None:
@@ -72,11 +76,32 @@ def _insert_moves(values: list[tuple]) -> None:
             cur.executemany(sql, values[i:i + 5000])
 
 
-def _apply(*, client: Client, model: SegmentModel, version: int, rows, reason: str) -> dict:
+def _intervals(rows) -> list[float | None]:
+    return [usual_interval_days(epoch_days(r.first_order_at) if r.first_order_at else None,
+                                epoch_days(r.last_order_at), r.frequency) for r in rows]
+
+
+def _predictions(*, client: Client, model: purchase.PurchaseModel | None, keys: list[str] | None,
+                 as_of: datetime, include_guests: bool) -> dict[str, tuple[float, float, float]]:
+    """key -> (P(order in 30 d), P(order in 90 d), expected 90-day revenue) scored up to ``as_of``."""
+    if model is None:
+        return {}
+    history = selectors.order_history(client=client, include_guests=include_guests, as_of=as_of, keys=keys)
+    activity = selectors.activity_since_last_order(client=client, include_guests=include_guests, cutoff=as_of,
+                                                   keys=keys)
+    scores = model.score(summarize(history, epoch_days(as_of), activity))
+    return {k: (round(float(a), 4), round(float(b), 4), round(float(c), 1))
+            for k, a, b, c in zip(scores.keys, scores.p30, scores.p90, scores.expected_revenue_90d)}
+
+
+def _apply(*, client: Client, model: SegmentModel, version: int, rows, reason: str,
+           predictions: dict | None = None) -> dict:
     """Upsert profiles for ``rows`` (RFM) under ``model``; record a move for each change."""
     if not rows:
         return {"scored": 0, "moved": 0}
-    assigned = model.assign(matrix(rows))
+    predictions = predictions or {}
+    assigned = respect_purchase_cycle(model.assign(matrix(rows)), [r.recency for r in rows], _intervals(rows),
+                                      model.metrics.get("purchase_cycle_days"))
     keys = [r.customer_key for r in rows]
     existing = CustomerProfile.objects.filter(client=client)
     if len(keys) <= 1000:  # the real-time path; a refit reads the shop's profiles whole (no huge IN list)
@@ -92,7 +117,8 @@ def _apply(*, client: Client, model: SegmentModel, version: int, rows, reason: s
         monetary = int(round(r.monetary))
         values.append((client.pk, r.customer_key, not _looks_like_uuid(r.customer_key), r.recency, r.frequency,
                        monetary, adapt_dt(r.first_order_at) if r.first_order_at else None, adapt_dt(r.last_order_at),
-                       segment, json_field.get_db_prep_value(probs, connection), version, now))
+                       segment, json_field.get_db_prep_value(probs, connection), version,
+                       *predictions.get(r.customer_key, (None, None, None)), now))
         old = before.get(r.customer_key)
         if old is None or old[0] != segment:
             moves.append((client.pk, r.customer_key, old[0] if old else "", segment, version, reason,
@@ -134,8 +160,16 @@ def model_fit(*, client: Client, as_of: datetime | None = None, reason: str = Cu
     rows = rfm_table(aggs, as_of=as_of)
     raw = matrix(rows)
     model = fit_mixture(raw, n_components=conf.n_components)  # NotEnoughCustomers goes to the caller
-    assigned = [seg for seg, _ in model.assign(raw)]
-    metrics = dict(model.metrics, summary=segment_summary(raw, assigned))
+    intervals = _intervals(rows)
+    model.metrics["purchase_cycle_days"] = shop_cycle_days(intervals)
+    assigned = [seg for seg, _ in respect_purchase_cycle(model.assign(raw), [r.recency for r in rows], intervals,
+                                                         model.metrics["purchase_cycle_days"])]
+    predictor = _fit_purchase_model(client=client, as_of=as_of, include_guests=conf.include_guests)
+    predictions = _predictions(client=client, model=predictor, keys=None, as_of=as_of,
+                               include_guests=conf.include_guests)
+    metrics = dict(model.metrics, summary=segment_summary(raw, assigned),
+                   purchase=predictor.metrics if predictor else {"kind": None, "fallback_reason": "too few customers"})
+    params = dict(model.to_params(), purchase=predictor.to_params() if predictor else None)
     with transaction.atomic():
         # Lock the client row: two refits at once must not both take version N+1.
         Client.objects.select_for_update().filter(pk=client.pk).first()
@@ -143,12 +177,28 @@ def model_fit(*, client: Client, as_of: datetime | None = None, reason: str = Cu
         if version == 1:
             reason = CustomerModel.Reason.FIRST
         cm = CustomerModel.objects.create(client=client, version=version, reason=reason, as_of=as_of,
-                                          params=model.to_params(), metrics=metrics)
-        result = _apply(client=client, model=model, version=version, rows=rows, reason=SegmentMove.Reason.REFIT)
+                                          params=params, metrics=metrics)
+        result = _apply(client=client, model=model, version=version, rows=rows, reason=SegmentMove.Reason.REFIT,
+                        predictions=predictions)
         audit_log(action=AuditAction.MODEL_FIT, client=client, actor=actor, target=f"v{version}",
                   details={"reason": reason, "customers": len(rows), "moved": result["moved"],
                            "n_components": model.n_components})
     return cm
+
+
+def _fit_purchase_model(*, client: Client, as_of: datetime, include_guests: bool) -> purchase.PurchaseModel | None:
+    """The repurchase model on the shop's own orders up to ``as_of`` (time split inside)."""
+    history = selectors.order_history(client=client, include_guests=include_guests, as_of=as_of)
+    cutoff = as_of - timedelta(days=purchase.TRAIN_GAP)
+    try:
+        return purchase.fit(
+            history, now=epoch_days(as_of),
+            activity_now=selectors.activity_since_last_order(client=client, include_guests=include_guests,
+                                                             cutoff=as_of),
+            activity_at_cutoff=selectors.activity_since_last_order(client=client, include_guests=include_guests,
+                                                                   cutoff=cutoff))
+    except purchase.NotEnoughHistory:
+        return None
 
 
 def model_refit_request(*, client: Client, actor=None) -> None:
@@ -157,11 +207,13 @@ def model_refit_request(*, client: Client, actor=None) -> None:
     audit_log(action=AuditAction.REFIT_REQUESTED, client=client, actor=actor, target="customer_model")
 
 
-def _stored_model(client: Client) -> tuple[SegmentModel, int] | None:
+def _stored_model(client: Client) -> tuple[SegmentModel, int, purchase.PurchaseModel | None] | None:
     cm = selectors.latest_model(client=client)
     if cm is None:
         return None
-    return SegmentModel.from_params(cm.params, cm.metrics), cm.version
+    stored = cm.params.get("purchase")
+    predictor = purchase.PurchaseModel.from_params(stored, cm.metrics.get("purchase")) if stored else None
+    return SegmentModel.from_params(cm.params, cm.metrics), cm.version, predictor
 
 
 def score_customers(*, client: Client, keys: list[str], as_of: datetime | None = None) -> dict:
@@ -179,13 +231,16 @@ def score_customers(*, client: Client, keys: list[str], as_of: datetime | None =
         except NotEnoughCustomers:
             return {"scored": 0, "moved": 0, "waiting": "not enough customers for a first model"}
         return {"scored": cm.metrics.get("n_customers", 0), "moved": 0, "fitted": cm.version}
-    model, version = stored
+    model, version, predictor = stored
     conf = selectors.settings_for(client)
     as_of = as_of or _now()
     aggs = selectors.order_aggregates(client=client, include_guests=conf.include_guests, as_of=as_of, keys=keys)
     rows = rfm_table(aggs, as_of=as_of)
+    predictions = _predictions(client=client, model=predictor, keys=keys, as_of=as_of,
+                               include_guests=conf.include_guests)
     with transaction.atomic():
-        return _apply(client=client, model=model, version=version, rows=rows, reason=SegmentMove.Reason.ORDER)
+        return _apply(client=client, model=model, version=version, rows=rows, reason=SegmentMove.Reason.ORDER,
+                      predictions=predictions)
 
 
 def score_recent_orders(*, client_id: int, login_ids: list[str], uuids: list[str]) -> dict:

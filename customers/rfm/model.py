@@ -215,3 +215,38 @@ def segment_summary(rows_rfm: np.ndarray, segments: list[str]) -> list[dict]:
             "value_share": round(float(sub[:, 2].sum()) / total_m, 4) if total_m else 0.0,
         })
     return out
+
+
+# A customer is 휴면 only once she is overdue: later than this many times her usual interval.
+CYCLE_TOLERANCE = 1.5
+
+
+def usual_interval_days(first_order_days: float | None, last_order_days: float, frequency: int) -> float | None:
+    """A repeat customer's mean days between orders; None for a one-order customer."""
+    if first_order_days is None or frequency < 2:
+        return None
+    return max(1.0, (last_order_days - first_order_days) / (frequency - 1))
+
+
+def shop_cycle_days(intervals: list[float | None]) -> float | None:
+    """The shop's purchase cycle: the median usual interval of its repeat customers."""
+    known = sorted(v for v in intervals if v is not None)
+    return float(np.median(known)) if known else None
+
+
+def respect_purchase_cycle(assigned: list[tuple[str, dict[str, float]]], recency: list[int],
+                           intervals: list[float | None], shop_cycle: float | None) -> list[tuple[str, dict]]:
+    """Rename 휴면 customers who are not overdue (issue 22): the mixture calls its least recent
+    cluster dormant, which in a young shop (30 days of history) is most buyers, top spenders who
+    bought within their usual interval included. Such a customer gets her most probable other
+    segment. One-order customers are measured against the shop's cycle; with no repeat customers
+    at all there is no cycle to measure against and the mixture's name stands."""
+    out = []
+    for (segment, probs), r, own in zip(assigned, recency, intervals):
+        cycle = own if own is not None else shop_cycle
+        if segment == "dormant" and cycle is not None and r <= CYCLE_TOLERANCE * cycle:
+            others = [s for s in SEGMENTS if s != "dormant" and s in probs]
+            if others:
+                segment = max(others, key=lambda s: (probs[s], -SEGMENTS.index(s)))
+        out.append((segment, probs))
+    return out

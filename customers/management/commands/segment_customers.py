@@ -1,7 +1,9 @@
 """manage.py segment_customers --client-id ID [--refit] [--as-of YYYY-MM-DD] [--format json|text]
 
 Prints, per customer id: recency (days), frequency (net orders), monetary (net amount), segment
-and its probabilities, plus a segment summary and the model version used. Fits a first model
+and its probabilities, the predicted chance of ordering within 30 / 90 days and the expected
+revenue over 90 days (null when the shop has too few customers), plus a segment summary and the
+model version used. Fits a first model
 when the client has none (or with --refit a new version). Bad input: one line, exit status 1.
 """
 from __future__ import annotations
@@ -45,9 +47,13 @@ class Command(BaseCommand):
         customers = [
             {"customer_id": p["customer_key"], "recency": p["recency_days"], "frequency": p["frequency"],
              "monetary": p["monetary"], "segment": p["segment"], "segment_name": names[p["segment"]],
-             "probabilities": p["probabilities"], "model_version": p["model_version"]}
+             "probabilities": p["probabilities"], "model_version": p["model_version"],
+             "repurchase_probability_30d": p["repurchase_probability_30d"],
+             "repurchase_probability_90d": p["repurchase_probability_90d"],
+             "expected_revenue_90d": p["expected_revenue_90d"]}
             for p in CustomerProfile.objects.filter(client=client).order_by("customer_key").values(
-                "customer_key", "recency_days", "frequency", "monetary", "segment", "probabilities", "model_version")
+                "customer_key", "recency_days", "frequency", "monetary", "segment", "probabilities", "model_version",
+                "repurchase_probability_30d", "repurchase_probability_90d", "expected_revenue_90d")
         ]
         summary = [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}
                    for row in selectors.segment_overview(client=client)]
@@ -55,7 +61,11 @@ class Command(BaseCommand):
             "client_id": client.pk,
             "model": {"version": cm.version, "as_of": cm.as_of.isoformat(), "reason": cm.reason,
                       "n_components": cm.metrics.get("n_components"), "bic": cm.metrics.get("bic"),
-                      "component_segments": cm.params.get("component_segments")},
+                      "component_segments": cm.params.get("component_segments"),
+                      # how the repurchase predictions were fitted: "classifier" (time split) or
+                      # "bgnbd" with fallback_reason, and the held-out validation
+                      "purchase": {k: v for k, v in (cm.metrics.get("purchase") or {}).items()
+                                   if k in ("kind", "fallback_reason", "n_train", "validation")}},
             "summary": summary,
             "customers": customers,
         }
