@@ -6,6 +6,7 @@ the uuid itself when the client includes guests.
 """
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone
 
 from django.db.models import Count, Sum
@@ -296,3 +297,26 @@ def profiles_page(*, client: Client, segment: str | None = None, search: str = "
     if search:
         qs = qs.filter(customer_key__icontains=search)
     return qs.order_by("-monetary", "customer_key")
+
+
+PREDICTION_FIELDS = {"repurchase_30d": "repurchase_probability_30d", "repurchase_90d": "repurchase_probability_90d",
+                     "expected_revenue_90d": "expected_revenue_90d"}
+
+
+def predictions_scored(*, client: Client) -> bool:
+    return CustomerProfile.objects.filter(client=client, repurchase_probability_90d__isnull=False).exists()
+
+
+def customer_keys_by_prediction(*, client: Client, measure: str, top_percent: int | None = None,
+                                min_value: float | None = None) -> list[str]:
+    """Customer keys ranked by a prediction: the top ``top_percent`` % of scored customers (at
+    least one), or every customer at or above ``min_value``."""
+    field = PREDICTION_FIELDS[measure]
+    qs = CustomerProfile.objects.filter(client=client, **{f"{field}__isnull": False})
+    if min_value is not None:
+        qs = qs.filter(**{f"{field}__gte": min_value})
+    qs = qs.order_by(f"-{field}", "customer_key").values_list("customer_key", flat=True)
+    if top_percent is not None:
+        n = qs.count()
+        return list(qs[:max(1, math.ceil(n * top_percent / 100))]) if n else []
+    return list(qs)

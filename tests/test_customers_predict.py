@@ -89,7 +89,7 @@ def _profiles(shop, rows):
 def _visits(shop, keys):
     from tests.audience_support import days_ago, put
 
-    put(shop, [(uuid.uuid4(), 1, days_ago(2), {"login_id": k}) for k in keys])
+    put(shop, [(uuid.uuid4(), 10, days_ago(2), {"login_id": k}) for k in keys])  # a login: a member
 
 
 def _size(api, shop, rules):
@@ -110,6 +110,7 @@ def test_prediction_filters_need_scores_then_select_the_top(shop, marketer, logi
     _profiles(shop, [(k, i / 20, i / 10, 1000 * (10 - i)) for i, k in enumerate(keys)])
     _visits(shop, keys)
     body = _size(api, shop, likely).json()
+    assert body.get("members") == 2, (body["size"], body["members"], body["sample"])
     assert body["members"] == 2 and "재구매 가능성" in body["description"]
     # the sampled members are the two likeliest: m09 and m08
     assert {s["member_id"] for s in body["sample"]} == {"m09", "m08"}

@@ -10,6 +10,7 @@ empty audience.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Literal
 
@@ -177,6 +178,60 @@ class Segment(Params):
                          description="vip, mid, low, dormant 또는 쇼핑몰이 정한 이름")
 
 
+class Likely(Params):
+    horizon: Literal[30, 90] = Field(30, title="기간(일)", description="30일(다음 달) 또는 90일 안에 주문할 확률")
+    top_percent: int | None = Field(None, ge=1, le=100, title="상위(%)", description="확률이 높은 순으로 상위 몇 %")
+    min_percent: int | None = Field(None, ge=1, le=99, title="최소 확률(%)")
+
+    @model_validator(mode="after")
+    def _one(self):
+        if self.top_percent is not None and self.min_percent is not None:
+            raise ValueError("상위 %와 최소 확률 중 하나만 입력해 주세요")
+        if self.top_percent is None and self.min_percent is None:
+            object.__setattr__(self, "top_percent", 20)  # "가능성 높은 고객": the likeliest fifth
+        return self
+
+
+class TopValue(Params):
+    top_percent: int = Field(10, ge=1, le=100, title="상위(%)", description="예상 구매액(90일)이 큰 순으로 상위 몇 %")
+
+
+def _likely_ko(p: Likely) -> str:
+    when = "다음 30일" if p.horizon == 30 else "다음 90일"
+    if p.min_percent is not None:
+        return f"{when} 안에 재구매 가능성(예측) {p.min_percent}% 이상인 고객"
+    return f"{when} 재구매 가능성(예측) 상위 {p.top_percent}% 고객"
+
+
+# "다음 달 재구매 가능성 높은 고객", "예상 구매액 상위 10%": prediction audiences asked in words. The
+# event parser has no notion of predictions, so these are read here into the filters above.
+_LIKELY_RE = re.compile(r"재구매\s*(?:가능성|확률)|다시\s*(?:살|구매할|주문할)|구매\s*(?:가능성|확률)")
+_VALUE_RE = re.compile(r"예상\s*(?:구매\s*(?:액|금액)|매출|구매액)|예측\s*(?:구매액|매출)")
+_TOP_RE = re.compile(r"상위\s*(\d{1,3})\s*%")
+_MIN_RE = re.compile(r"(\d{1,2})\s*%\s*이상")
+_NINETY_RE = re.compile(r"90\s*일|3\s*개월|석\s*달|세\s*달|분기")
+
+
+def prediction_rules(question: str) -> dict | None:
+    """Rules for a prediction audience the question asks for, or None if it asks for none."""
+    text = " ".join((question or "").split())
+    top = _TOP_RE.search(text)
+    if _VALUE_RE.search(text):
+        params = {"top_percent": int(top.group(1)) if top else 10}
+        key = "expected_revenue_top"
+    elif _LIKELY_RE.search(text):
+        params = {"horizon": 90 if _NINETY_RE.search(text) else 30}
+        low = _MIN_RE.search(text)
+        if top:
+            params["top_percent"] = int(top.group(1))
+        elif low:
+            params["min_percent"] = int(low.group(1))
+        key = "repurchase_likely"
+    else:
+        return None
+    return {"op": "and", "not": False, "items": [{"filter": key, "params": params, "not": False}]}
+
+
 def rfm_node(member_ids: list[str], guest_ids: list[str]):
     """Visitors who are the given customers: members by login id, guests by visitor id (ever)."""
     items = []
@@ -280,6 +335,8 @@ def _unavailable_ir(p):  # pragma: no cover - node() refuses before this runs
 
 CAFE24_NEEDED = "Cafe24 연결이 필요합니다: 수신 동의 정보는 Cafe24 회원 정보에서 가져옵니다. 설정에서 Cafe24를 연결해 주세요."
 RFM_NEEDED = "RFM 고객 세그먼트가 아직 계산되지 않았습니다. 고객 메뉴에서 RFM 분석을 먼저 실행해 주세요."
+PREDICTION_NEEDED = ("재구매 예측이 아직 계산되지 않았습니다: 주문한 회원이 8명 이상이면 고객 메뉴의 재학습(매일 밤 자동)으로 "
+                     "계산됩니다.")
 REGION_NEEDED = "지역 정보는 아직 수집하지 않습니다: 이벤트에 지역 값이 없어 이 필터를 쓸 수 없습니다."
 
 SPECS: tuple[FilterSpec, ...] = (
@@ -402,6 +459,11 @@ SPECS: tuple[FilterSpec, ...] = (
                lambda p: "이메일 수신 동의", unavailable=CAFE24_NEEDED),
     FilterSpec("rfm_segment", "lifecycle", "RFM 세그먼트", "RFM segment", Segment, _unavailable_ir,
                lambda p: f"RFM 세그먼트 '{p.segment}'", unavailable=RFM_NEEDED, external=True),
+    FilterSpec("repurchase_likely", "lifecycle", "재구매 가능성(예측)", "Likely to buy again (predicted)", Likely,
+               _unavailable_ir, _likely_ko, unavailable=PREDICTION_NEEDED, external=True),
+    FilterSpec("expected_revenue_top", "lifecycle", "예상 구매액 상위(예측)", "Top predicted 90-day revenue", TopValue,
+               _unavailable_ir, lambda p: f"다음 90일 예상 구매액(예측) 상위 {p.top_percent}% 고객",
+               unavailable=PREDICTION_NEEDED, external=True),
 )
 BY_KEY: dict[str, FilterSpec] = {s.key: s for s in SPECS}
 

@@ -16,7 +16,8 @@ from typing import Any
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from customers.facade import customer_keys_in_segment, rfm_scored
+from customers.facade import (customer_keys_by_prediction, customer_keys_in_segment, predictions_scored,
+                              rfm_scored)
 from tenants.models import Client
 
 from .. import store
@@ -55,21 +56,42 @@ def _resolvers(client: Client | None) -> dict:
     if not rfm_available(client):
         return {}
 
-    def rfm(params):
-        keys = customer_keys_in_segment(client=client, segment_name=params.segment)
+    def customers_node(keys: list[str]):
         members, guests = [], []
         for k in keys:
             try:
                 guests.append(str(uuid_mod.UUID(k)))
             except ValueError:
                 members.append(k)
-        node = F.rfm_node(members, guests)
+        return F.rfm_node(members, guests)
+
+    def rfm(params):
+        node = customers_node(customer_keys_in_segment(client=client, segment_name=params.segment))
         if node is None:
             raise F.FilterUnavailable(f"RFM 세그먼트 '{params.segment}'에 속한 고객이 없습니다. "
                                       f"vip, mid, low, dormant 또는 쇼핑몰이 정한 세그먼트 이름을 확인해 주세요.")
         return node
 
-    return {"rfm_segment": rfm}
+    resolvers = {"rfm_segment": rfm}
+    if not predictions_scored(client=client):
+        return resolvers  # the prediction filters answer PREDICTION_NEEDED
+
+    def likely(params):
+        keys = customer_keys_by_prediction(
+            client=client, measure=f"repurchase_{params.horizon}d", top_percent=params.top_percent,
+            min_value=params.min_percent / 100 if params.min_percent is not None else None)
+        node = customers_node(keys)
+        if node is None:
+            raise F.FilterUnavailable(f"재구매 가능성이 {params.min_percent}% 이상으로 예측된 고객이 없습니다. "
+                                      f"기준을 낮추거나 상위 %로 골라 보세요.")
+        return node
+
+    def top_value(params):
+        return customers_node(customer_keys_by_prediction(client=client, measure="expected_revenue_90d",
+                                                          top_percent=params.top_percent))
+
+    resolvers.update(repurchase_likely=likely, expected_revenue_top=top_value)
+    return resolvers
 
 
 def audience_compile(*, rules: Any, client: Client | None = None) -> R.Compiled:
@@ -124,7 +146,15 @@ def audience_size(*, client: Client, rules: Any, membership=None, today: date | 
 
 
 def audience_from_question(*, client: Client, question: str, engine: str | None = None) -> dict:
-    """Natural language -> the IR (offline parser or Gemini) -> rules the builder shows."""
+    """Natural language -> the IR (offline parser or Gemini) -> rules the builder shows. A question
+    about predictions ("다음 달 재구매 가능성 높은 고객") becomes the prediction filter directly;
+    the description says how it was understood."""
+    predicted = F.prediction_rules(question)
+    if predicted is not None:
+        compiled = audience_compile(rules=predicted, client=client)
+        return {"rules": compiled.rules, "ir": compiled.query.model_dump(mode="json", exclude_none=True),
+                "description": describe(compiled.rules), "description_en": describe_en(compiled.rules),
+                "question": question}
     q = question_to_query(client=client, question=question, engine=engine)
     if q.kind == "C":
         raise AskError(q.reason or _("대상을 찾을 수 없는 질문입니다."), code=AskErrorCode.KIND_C, status=422)
