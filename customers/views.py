@@ -3,6 +3,8 @@ and one customer's page (RFM, segment probabilities, order history, moves).
 
 Viewers see customer keys masked everywhere on them, and follow encrypted references, not member
 ids, from the list to a customer (CustomerKeysShown)."""
+from datetime import timedelta
+
 from cryptography.fernet import InvalidToken
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -90,7 +92,16 @@ class CustomersView(CustomerKeysShown, ClientViewMixin, TemplateView):
             "moves": selectors.segment_moves_daily(client=client, days=30),
             "names": names, "colors": SEGMENT_COLORS,
         }
+        purchase = (model.metrics.get("purchase") or {}) if model else {}
+        calibration = {h: v["deciles"] for h, v in (purchase.get("validation") or {}).items() if v.get("deciles")}
+        chart["calibration"] = {"horizons": calibration, "labels": {
+            "predicted": _("예측 확률"), "observed": _("실제 재구매율"), "decile": _("예측 순위 10분위 (낮음 → 높음)"),
+            "30": _("30일"), "90": _("90일")}}
+        cutoff = None
+        if model and purchase.get("kind") == "classifier":
+            cutoff = (model.as_of - timedelta(days=purchase.get("cutoff_days_before", 90))).astimezone(client.tzinfo)
         ctx.update(
+            purchase=purchase, purchase_validation=purchase.get("validation") or {}, purchase_cutoff=cutoff,
             names=names, model=model, overview=overview, page_obj=page_obj, segment=segment, search=search,
             question=question, answer=answer, examples=QUESTION_EXAMPLES, chart=chart,
             moves=self.dress(list(selectors.recent_moves(client=client, limit=20))), settings_obj=selectors.settings_for(client),

@@ -133,3 +133,22 @@ def test_prediction_sentences_become_rules(shop, viewer, login, question, filter
     assert ("재구매 가능성" if filter_key == "repurchase_likely" else "예상 구매액") in body["description"]
 
 
+
+
+def test_customers_page_shows_calibration_per_decile_or_the_fallback(shop, population, viewer, login):
+    from customers.models import CustomerModel
+
+    services.model_fit(client=shop)
+    html = login(viewer).get(f"/c/{shop.slug}/customers/").content.decode()
+    assert 'data-testid="purchase-fallback"' in html and "BG/NBD" in html  # 24 customers: the fallback, said so
+    cm = CustomerModel.objects.get(client=shop)
+    deciles = [{"decile": i + 1, "customers": 50, "predicted": i / 10, "observed": i / 11} for i in range(10)]
+    cm.metrics["purchase"] = {"kind": "classifier", "n_train": 2500, "cutoff_days_before": 90, "validation": {
+        "30": {"customers": 500, "auc": 0.77, "bgnbd_auc": 0.75, "brier": 0.07, "predicted_rate": 0.09,
+               "observed_rate": 0.089, "deciles": deciles}}}
+    cm.save()
+    res = login(viewer).get(f"/c/{shop.slug}/customers/")
+    html = res.content.decode()
+    assert 'data-testid="purchase-validation"' in html and 'id="calibration-chart"' in html and "0.770" in html
+    assert res.context["chart"]["calibration"]["horizons"]["30"] == deciles
+    assert "실제 재구매율" in res.context["chart"]["calibration"]["labels"]["observed"]

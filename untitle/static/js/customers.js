@@ -53,3 +53,31 @@
     }
   });
 })();
+
+/* Repurchase predictions: predicted vs observed per decile of held-out customers. */
+(function () {
+  'use strict';
+  var el = document.getElementById('customers-chart-data');
+  var canvas = document.getElementById('calibration-chart');
+  if (!el || !canvas || typeof Chart === 'undefined') return;
+  var cal = JSON.parse(el.textContent).calibration;
+  var colors = { '30': '#3555d9', '90': '#1f7a4d' };
+  var datasets = [];
+  Object.keys(cal.horizons).forEach(function (h) {
+    var rows = cal.horizons[h];
+    datasets.push({ label: cal.labels[h] + ' ' + cal.labels.predicted, borderColor: colors[h], borderDash: [4, 4],
+                    data: rows.map(function (r) { return r.predicted * 100; }) });
+    datasets.push({ label: cal.labels[h] + ' ' + cal.labels.observed, borderColor: colors[h],
+                    data: rows.map(function (r) { return r.observed * 100; }) });
+  });
+  var first = cal.horizons[Object.keys(cal.horizons)[0]] || [];
+  new Chart(canvas, {
+    type: 'line',
+    data: { labels: first.map(function (r) { return r.decile; }), datasets: datasets },
+    options: {
+      maintainAspectRatio: false, animation: false,
+      scales: { x: { title: { display: true, text: cal.labels.decile } },
+                y: { min: 0, title: { display: true, text: '%' } } }
+    }
+  });
+})();
