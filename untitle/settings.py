@@ -339,7 +339,10 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A 403/404/400 is the request's mistake: one line, no traceback (untitle/request_log.py);
+    # 5xx keep theirs.
+    "filters": {"client_error_one_line": {"()": "untitle.request_log.ClientErrorOneLine"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_error_one_line"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
