@@ -14,6 +14,7 @@ from tenants import auth_views, views as tenant_views
 from .api_errors import json_error
 from .errors import CommonCode
 from .health import healthz
+from .views import favicon
 
 
 def not_found(request, exception=None):
@@ -29,6 +30,7 @@ handler404 = not_found
 urlpatterns = [
     path("", tenant_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     # Same paths and names as django.contrib.auth.urls; these two also write the audit log.
     path("accounts/password_change/", auth_views.AuditedPasswordChangeView.as_view(), name="password_change"),
     path("accounts/reset/<uidb64>/<token>/", auth_views.AuditedPasswordResetConfirmView.as_view(),
