@@ -50,6 +50,23 @@ logger = logging.getLogger(__name__)
 _AUDIENCE_LABELS = {"segment": gettext_lazy("세그먼트: %(n)s"), "query": gettext_lazy("저장된 질문: %(n)s")}
 
 
+class SchedulePickerWidget(forms.TextInput):
+    """The recurring schedule in words (tenants/_schedule_picker.html); the cron it writes is the
+    field's value, typed by hand only under 고급."""
+
+    timezone = ""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.template.loader import render_to_string
+
+        from tenants.templatetags.display import schedule_picker_context
+
+        ctx = schedule_picker_context(input_id=(attrs or {}).get("id", f"id_{name}"), name=name,
+                                      value=value or "", label="", tz=self.timezone,
+                                      none_label=_("반복 안 함"))
+        return render_to_string("tenants/_schedule_picker.html", ctx)
+
+
 class CampaignForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("이름"), max_length=120)
     channel = forms.ChoiceField(label=gettext_lazy("채널"), choices=Campaign.Channel.choices)
@@ -68,7 +85,8 @@ class CampaignForm(forms.Form):
     schedule_kind = forms.ChoiceField(label=gettext_lazy("발송 시점"), choices=Campaign.Schedule.choices)
     scheduled_at = forms.DateTimeField(label=gettext_lazy("예약 시각"), required=False,
                                        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    cron = forms.CharField(label=gettext_lazy("반복 일정(cron)"), required=False, help_text="0 10 * * 1")
+    cron = forms.CharField(label=gettext_lazy("반복 일정"), required=False, widget=SchedulePickerWidget,
+                           help_text=gettext_lazy("발송 시점이 '반복'일 때 보내는 일정"))
     holdout_pct = forms.IntegerField(label=gettext_lazy("대조군 비율(%)"), min_value=0, max_value=50, initial=10)
     daily_cap = forms.IntegerField(label=gettext_lazy("회원당 하루 최대 발송"), min_value=0, max_value=20, initial=2)
 
@@ -85,6 +103,7 @@ class CampaignForm(forms.Form):
         self.fields["audience"].choices = [(a.key, str(_AUDIENCE_LABELS[a.kind]) % {"n": a.name})
                                            for a in audience_choices(client=client)]
         self.fields["sender_name"].initial = client.name if client else ""
+        self.fields["cron"].widget.timezone = client.timezone if client else ""
 
 
 def _audience_kwargs(value: str) -> dict:

@@ -6,6 +6,7 @@ the user's memberships only: a client the user is not a member of is a 404.
 """
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_noop
 from rest_framework import permissions
 from rest_framework.exceptions import NotFound, PermissionDenied as DRFPermissionDenied
@@ -40,7 +41,18 @@ class ClientViewMixin(LoginRequiredMixin):
         if not self.membership.allows(role):
             raise PermissionDenied(role_denied_message(role))
         request.client, request.membership = self.client, self.membership
-        return super().dispatch(request, *args, **kwargs)
+        # Every time a shop's page shows (|date, forms' datetimes) is the shop's own clock.
+        # A TemplateResponse renders after dispatch returns: the zone stays until it has.
+        timezone.activate(self.client.tzinfo)
+        response = None
+        try:
+            response = super().dispatch(request, *args, **kwargs)
+            return response
+        finally:
+            if getattr(response, "is_rendered", True) is False:
+                response.add_post_render_callback(lambda _r: timezone.deactivate())
+            else:
+                timezone.deactivate()
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

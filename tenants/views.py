@@ -13,6 +13,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from .access import ClientViewMixin
+from .audit_display import audit_line
 from .forms import (COMMON_TIMEZONES, ClientProfileForm, InvitationSignupForm, InviteForm,
                     MemberRoleForm)
 from .models import Role
@@ -208,7 +209,8 @@ class AuditView(SettingsMixin, View):
 
     def get(self, request, slug):
         page = Paginator(audit_list(client=self.client), self.page_size).get_page(request.GET.get("page"))
-        return self.render_page(request, "tenants/settings_audit.html", page=page)
+        lines = [(e, audit_line(action=e.action, target=e.target, details=e.details)) for e in page]
+        return self.render_page(request, "tenants/settings_audit.html", page=page, lines=lines)
 
 
 def invitation_accept_view(request, token):

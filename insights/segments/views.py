@@ -2,6 +2,7 @@
 (size history, who entered / left, exports). Both render a shell; the data comes from the JSON
 API (static/js/audience*.js), so the pages see exactly what API users see."""
 from django.urls import reverse
+from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext_lazy as _
 from django.views.generic import TemplateView
 
@@ -101,7 +102,7 @@ class SegmentDetailView(ClientViewMixin, TemplateView):
             export_json=reverse("insights:api-segment-export", kwargs=kw) + "?as=json",
             page_config={
                 "clientId": cid, "text": ui_text(),
-                "history": [{"version": s.version, "size": s.size, "at": s.created_at.isoformat()}
+                "history": [{"version": s.version, "size": s.size, "at": localtime(s.created_at, self.client.tzinfo).isoformat()}
                             for s in reversed(snaps) if s.status == "succeeded"],
                 "urls": {"refresh": reverse("insights:api-segment-refresh", kwargs=kw),
                          "changes": reverse("insights:api-segment-changes", kwargs=kw),

@@ -50,3 +50,17 @@ def channel_label(value):
 def josa(word, pair):
     """{{ name|josa:"을/를" }}: the particle the word's last sound takes (Korean only)."""
     return display.josa(str(word), pair) if _lang() == "ko" else str(word)
+
+
+def schedule_picker_context(*, input_id: str, name: str, value: str, label: str, tz: str = "",
+                            allow_none: bool = True, none_label: str = "") -> dict:
+    """What ``tenants/_schedule_picker.html`` needs (the campaign form's widget renders it too)."""
+    return {"input_id": input_id, "name": name, "value": value or "", "label": label, "tz": tz,
+            "allow_none": allow_none, "none_label": none_label or None, "days_of_month": range(1, 32)}
+
+
+@register.inclusion_tag("tenants/_schedule_picker.html")
+def schedule_picker(*, input_id, name, value="", label="", tz="", allow_none=True, none_label=""):
+    """{% schedule_picker input_id="save-schedule" name="schedule" value=sq.schedule label=_("일정") tz=client.timezone %}"""
+    return schedule_picker_context(input_id=input_id, name=name, value=value, label=label, tz=tz,
+                                   allow_none=allow_none, none_label=none_label)

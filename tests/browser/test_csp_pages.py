@@ -61,7 +61,7 @@ def test_pages_work_with_the_policy_enforced(strict_page, shop):
     page.goto(f"/c/{shop.slug}/settings/members/")
     row = page.locator("tr", has_text=member.username)
     page.once("dialog", lambda d: d.dismiss())
-    row.get_by_role("button", name="내보내기").click()
+    row.get_by_role("button", name="멤버에서 제외").click()
     assert member.memberships.filter(client=shop).exists()
 
     # The language switch (onchange= moved to base.js).

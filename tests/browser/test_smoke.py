@@ -57,9 +57,9 @@ def test_removing_a_member_asks_first(page, browser_login, shop):
     page.goto(f"/c/{shop.slug}/settings/members/")
     row = page.locator("tr", has_text=member.username)
     page.once("dialog", lambda d: d.dismiss())
-    row.get_by_role("button", name="내보내기").click()
+    row.get_by_role("button", name="멤버에서 제외").click()
     assert member.memberships.filter(client=shop).exists()  # cancelled: nothing happened
     page.once("dialog", lambda d: d.accept())
-    row.get_by_role("button", name="내보내기").click()
+    row.get_by_role("button", name="멤버에서 제외").click()
     expect(page.locator(".messages")).to_contain_text(member.username)
     assert not member.memberships.filter(client=shop).exists()
