@@ -4,9 +4,12 @@ Server-rendered forms (no script needed); a small script shows progress while th
 """
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
@@ -88,8 +91,23 @@ class RecommendationView(ClientViewMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         rec = selectors.recommendation_get(client=self.client, pk=kwargs["pk"])
         ctx.update(rec=rec, cards=_cards(rec), purpose_label=PURPOSE_LABELS.get(rec.purpose, rec.purpose),
-                   can_write=self.membership.allows(Role.MARKETER), drafts=rec.drafts.all())
+                   can_write=self.membership.allows(Role.MARKETER), drafts=rec.drafts.all(),
+                   occasions=_occasions_by_when(rec.occasions, today=timezone.localdate()))
         return ctx
+
+
+def _occasions_by_when(occasions, *, today) -> dict[str, list[dict]]:
+    """A recommendation keeps the occasions of the day it was made; read later, the ones that have
+    passed (or begun) are said so instead of 'upcoming'."""
+    out: dict[str, list[dict]] = {"upcoming": [], "ongoing": [], "past": []}
+    for o in occasions or []:
+        try:
+            start, end = date.fromisoformat(o["start"]), date.fromisoformat(o.get("end") or o["start"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        when = "past" if end < today else "ongoing" if start <= today else "upcoming"
+        out[when].append({"name": o.get("name", ""), "start": start, "days": (start - today).days})
+    return out
 
 
 class ReaskView(ClientViewMixin, View):

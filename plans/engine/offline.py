@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from untitle.display import josa
+
 from .occasions import Occasion, season_of
 from .schema import BANDS, BUDGETS, CELLS, CHANNELS, PRIZE_MAX, PURPOSES, TITLE_MAX, Answer, Plan, Trends, cell_key
 from .validate import Grounding, Range
@@ -120,8 +122,12 @@ def offline_trends(*, industry_key: str | None, industry_text: str, region: str,
     purpose_label = PURPOSES.get(purpose, purpose)
     region_text = region or "전국"
     loc = (f"{region_text} 고객 비중이 높은 쇼핑몰은 지역 제휴 매장·팝업으로 오프라인 접점을 만들고, "
-           f"온라인에서는 모바일 알림과 쿠폰으로 {purpose_label}을(를) 노리는 조합이 효과적입니다.")
+           f"온라인에서는 모바일 알림과 쿠폰으로 {josa(purpose_label, '을/를')} 노리는 조합이 효과적입니다.")
     season = season_of(day)
-    occ = ", ".join(f"{o.name}({o.start.month}/{o.start.day})" for o in occasions[:3])
-    sea = SEASON_TRENDS[season] + (f" 다가오는 시즌 이벤트: {occ}." if occ else "")
+    # An occasion that has begun is under way, not upcoming ("다가오는 설날" on the day after).
+    shown = occasions[:3]
+    ongoing = ", ".join(o.name for o in shown if o.start <= day)
+    upcoming = ", ".join(f"{o.name}({o.start.month}/{o.start.day})" for o in shown if o.start > day)
+    sea = (SEASON_TRENDS[season] + (f" 진행 중인 시즌 이벤트: {ongoing}." if ongoing else "")
+           + (f" 다가오는 시즌 이벤트: {upcoming}." if upcoming else ""))
     return Trends(industry=_fit(ind), location=_fit(loc), season=_fit(sea))
