@@ -12,7 +12,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext as _, gettext_lazy
 
-from untitle import display
+import wording as display
 
 # What a target's "kind:id" names, in the sentence's words.
 _TARGET_KINDS = {

@@ -1,7 +1,7 @@
-"""untitle.display: particles, numbers, schedules and stored values in words (pure)."""
+"""wording (the shared display helpers): particles, numbers, schedules and stored values in words (pure)."""
 import pytest
 
-from untitle import display
+import wording as display
 
 
 @pytest.mark.parametrize("word,pair,expected", [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from untitle.display import josa
+from wording import josa
 
 from .occasions import Occasion, season_of
 from .schema import BANDS, BUDGETS, CELLS, CHANNELS, PRIZE_MAX, PURPOSES, TITLE_MAX, Answer, Plan, Trends, cell_key

@@ -1,11 +1,11 @@
-"""Template filters over ``untitle.display`` in the request's language: ``{% load display %}``.
+"""Template filters over ``wording`` in the request's language: ``{% load display %}``.
 
 Lives in tenants (the lowest app) so every app's templates can load it.
 """
 from django import template
 from django.utils.translation import get_language
 
-from untitle import display
+import wording as display
 
 register = template.Library()
 

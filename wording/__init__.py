@@ -1,7 +1,8 @@
 """How numbers, schedules, particles and stored values read on a page (Korean first, English).
 
-Pure: no Django, so templates (through ``tenants.templatetags.display``), views and generated
-sentences share one rule. Functions take ``lang`` ("ko" | "en") instead of reading the request.
+Pure and top-level (like ``gemini``): no Django, so templates (through
+``tenants.templatetags.display``), views and the pure engines' generated sentences share one
+rule. Functions take ``lang`` ("ko" | "en") instead of reading the request.
 """
 from __future__ import annotations
 
