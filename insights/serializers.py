@@ -12,6 +12,7 @@ from tenants.facade import mask_member_id
 
 from .audience.describe import describe
 from .models import QueryRun, SavedQuery, Segment, SegmentSnapshot
+from .store import rows_read_known
 
 
 def jsonable(value: Any) -> Any:
@@ -106,7 +107,7 @@ def run_to_dict(run: QueryRun) -> dict:
         "id": run.pk, "saved_query": run.saved_query_id, "status": run.status,
         "status_label": run.get_status_display(), "progress": run.progress, "trigger": run.trigger,
         "created_at": jsonable(run.created_at), "started_at": jsonable(run.started_at),
-        "finished_at": jsonable(run.finished_at), "rows_read": run.rows_read, "row_count": run.row_count,
+        "finished_at": jsonable(run.finished_at), "rows_read": run.rows_read if rows_read_known() else None, "row_count": run.row_count,
         "duration_ms": run.duration_ms, "error": run.error, "kind": run.kind, "summary": run.summary,
         "window": _stored_window(run.window_start, run.window_end),
         "result_table": run.result_table,

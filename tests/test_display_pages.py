@@ -94,3 +94,17 @@ def test_segment_history_and_times_in_the_shops_time_zone(shop, marketer, login)
 def test_removing_a_member_is_not_called_export(shop, owner, marketer, login):
     html = login(owner).get(f"/c/{shop.slug}/settings/members/").content.decode()
     assert "멤버에서 제외" in visible(html) and "내보내기" not in visible(html)
+
+
+def test_rows_read_is_not_shown_when_the_store_cannot_say_it(shop, marketer, login):
+    """chDB (4.4, through clickhouse-connect 1.12) reports the RESULT rows as read_rows: a count()
+    over 100,000 rows 'read' 1. A wrong number is hidden, not shown as 읽은 행."""
+    from insights.models import QueryRun
+
+    sq = saved.saved_query_create(client=shop, name="주간 조회자", ir=viewers_ir())
+    run = QueryRun.objects.create(client=shop, saved_query=sq, status="succeeded", rows_read=1, row_count=1)
+    c = login(marketer)
+    html = c.get(f"/c/{shop.slug}/ask/saved/{sq.pk}/").content.decode()
+    assert "읽은 행" not in visible(html)
+    body = c.get(f"/api/v1/clients/{shop.pk}/runs/{run.pk}").json()
+    assert body["rows_read"] is None and body["row_count"] == 1

@@ -184,7 +184,7 @@ def ask_question(*, client: Client, question: str = "", engine: str | None = Non
         if getattr(engine_obj, "fallback_reason", None):
             out["engine_fallback"] = engine_obj.fallback_reason
     out["question"] = question
-    out["rows_read"] = meter.rows_read
+    out["rows_read"] = meter.rows_read if store.rows_read_known() else None   # unknown, never a wrong figure
     return out
 
 

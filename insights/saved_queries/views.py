@@ -10,6 +10,7 @@ from tenants.access import ClientViewMixin
 from tenants.models import Role
 
 from ..ask.views import api_urls, ui_text
+from ..store import rows_read_known
 from . import selectors
 
 
@@ -37,8 +38,9 @@ class SavedQueryDetailView(ClientViewMixin, TemplateView):
         cid = self.client.pk
         ctx.update(
             saved_query=sq, runs=runs, can_edit=self.membership.allows(Role.MARKETER),
+            rows_read_known=rows_read_known(),
             page_config={
-                "clientId": cid,
+                "clientId": cid, "rowsReadKnown": rows_read_known(),
                 "runUrl": reverse("insights:api-query-run", kwargs={"client_id": cid, "pk": sq.pk}),
                 "runsUrl": reverse("insights:api-query-runs", kwargs={"client_id": cid, "pk": sq.pk}),
                 "runDetailUrl": reverse("insights:api-run", kwargs={"client_id": cid, "pk": 0}),

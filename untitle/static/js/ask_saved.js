@@ -56,6 +56,8 @@
     const note = r.error ? U.el("span", { class: "status-failed", text: r.error }) : document.createTextNode(r.summary || "");
     const cells = [String(r.id), null, null, r.started_at_local || "\u2014",
       r.duration_ms == null ? "\u2014" : U.fmt(r.duration_ms), U.fmt(r.rows_read), U.fmt(r.row_count)];
+    // rows read is hidden (column and cell) when the store cannot say it (chDB): never a wrong figure
+    if (!cfg.rowsReadKnown) cells.splice(5, 1);
     cells.forEach(function (c, i) {
       if (i === 1) tr.appendChild(U.el("td", { class: "status-" + r.status, text: statusLabel(r.status) }));
       else if (i === 2) tr.appendChild(U.el("td", null, [prog]));
