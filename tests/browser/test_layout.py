@@ -153,7 +153,7 @@ def _hrefs(page, selector: str) -> list[str]:
 def _discover(page, slug: str) -> list[str]:
     """The menu's pages, the settings tabs and the first sub-page of each kind, in the order found."""
     page.goto(f"/c/{slug}/")
-    found = [f"/c/{slug}/", *_hrefs(page, "nav.mainnav a")]
+    found = list(dict.fromkeys([f"/c/{slug}/", *_hrefs(page, "nav.mainnav a")]))  # the dashboard is in the menu too
     kinds: dict[str, str] = {}
     queue = list(found)
     while queue:
@@ -228,7 +228,9 @@ def test_every_page_fits_both_widths_for_owner_and_viewer(browser, live_server, 
             context, page = _new_page(browser, live_server, size)
             try:
                 _login(page, user)
-                urls = urls or _discover(page, demo.slug)
+                if urls is None:
+                    urls = _discover(page, demo.slug)
+                    print(f"{role}: {len(urls)} pages: {' '.join(urls)}")
                 for url in urls:
                     problems += [f"[{role} {size[0]}] {p}" for p in _check_page(page, url)]
                     visited += 1
