@@ -51,6 +51,19 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _korean_first_each_test():
+    # The locale middleware activates a request's language on the thread and nothing resets it
+    # between tests (the next request does in production): a test after an English request would
+    # read English where the product shows Korean. Each test starts as a new request would.
+    from django.conf import settings as dj_settings
+    from django.utils import translation
+
+    translation.activate(dj_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(dj_settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def celery_worker():
     """The project's Celery config on a memory broker, with one real worker thread (not eager).

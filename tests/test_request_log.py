@@ -37,10 +37,13 @@ def request_log():
     """What LOGGING's console handler prints (its own filters; a plain level/name/message format)."""
     (console,) = [h for h in logging.getLogger().handlers if h.get_name() == "console"]
     out = io.StringIO()
-    old_stream, old_formatter = console.setStream(out), console.formatter
+    # Swap the stream directly: setStream() flushes the old one, which may be an earlier test's
+    # captured stderr that pytest has closed by now (then the fixture itself fails).
+    old_stream, old_formatter = console.stream, console.formatter
+    console.stream = out
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
     yield out
-    console.setStream(old_stream)
+    console.stream = old_stream
     console.setFormatter(old_formatter)
 
 

@@ -21,7 +21,7 @@ from customers.facade import (customer_keys_by_prediction, customer_keys_in_segm
 from tenants.models import Client
 
 from .. import store
-from ..ask.services import parse_today, question_to_query
+from ..ask.services import parse_today, question_to_query, validate_question
 from ..audience import filters as F
 from ..audience import rules as R
 from ..audience.describe import describe, describe_en
@@ -149,6 +149,7 @@ def audience_from_question(*, client: Client, question: str, engine: str | None 
     """Natural language -> the IR (offline parser or Gemini) -> rules the builder shows. A question
     about predictions ("다음 달 재구매 가능성 높은 고객") becomes the prediction filter directly;
     the description says how it was understood."""
+    question = validate_question(question)  # a number or a list is the asker's mistake: a 400
     predicted = F.prediction_rules(question)
     if predicted is not None:
         compiled = audience_compile(rules=predicted, client=client)
