@@ -21,6 +21,7 @@ from events.facade import client_info_from
 from tenants.access import ClientAPIView
 from tenants.models import Client
 from untitle.api_errors import error_response, json_error
+from untitle.body import BodyError, json_object
 from untitle.openapi import OBJECT
 
 from .campaigns import selectors as campaign_selectors
@@ -65,11 +66,9 @@ class PushSubscribeAPI(View):
 
     def post(self, request):
         try:
-            data = json.loads(request.body or b"{}")
-            if not isinstance(data, dict):
-                raise ValueError
-        except ValueError:
-            return json_error(MessagingErrorCode.PARSE_ERROR, _("JSON 객체를 보내 주세요."), status=400)
+            data = json_object(request.body)
+        except BodyError as exc:
+            return error_response(exc)
         key = data.get("ingest_key") or request.GET.get("key") or request.headers.get("X-Untitle-Key", "")
         client, origin = self._client_and_origin(request, str(key or ""))
         if client is None:

@@ -29,6 +29,7 @@ from insights.facade import audience_choices
 from tenants.access import ClientViewMixin
 from tenants.models import Client, Membership, Role
 from untitle.api_errors import error_response, json_error
+from untitle.body import BodyError, json_object
 
 from . import compliance, templates as msg_templates
 from .cafe24 import hmac as cafe24_hmac
@@ -435,11 +436,9 @@ def push_page_subscribe(request, key: str):
         return json_error(MessagingErrorCode.PERMISSION_DENIED, _("이 페이지에서만 구독할 수 있습니다."), status=403)
     client = _push_page_client(key)
     try:
-        data = json.loads(request.body or b"{}")
-        if not isinstance(data, dict):
-            raise ValueError
-    except ValueError:
-        return json_error(MessagingErrorCode.PARSE_ERROR, _("JSON 객체를 보내 주세요."), status=400)
+        data = json_object(request.body)
+    except BodyError as exc:
+        return error_response(exc)
     try:
         sub = push_subscribe(client=client, visitor=str(data.get("uuid", "")), token=str(data.get("token", "")),
                              ad_consent=data.get("ad_consent") is True, night_consent=data.get("night_consent") is True)
@@ -486,11 +485,9 @@ class TesterDeviceView(ClientViewMixin, View):
 
     def post(self, request, slug):
         try:
-            data = json.loads(request.body or b"{}")
-            if not isinstance(data, dict):
-                raise ValueError
-        except ValueError:
-            return json_error(MessagingErrorCode.PARSE_ERROR, _("JSON 객체를 보내 주세요."), status=400)
+            data = json_object(request.body)
+        except BodyError as exc:
+            return error_response(exc)
         try:
             rec = testers.tester_device_register(
                 client=self.client, user=request.user, visitor=str(data.get("uuid", "")),

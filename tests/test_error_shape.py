@@ -81,3 +81,11 @@ def test_push_subscription_errors_share_the_shape(client, shop):
     assert_error(client.post("/api/v1/push/subscribe", "nope", content_type="application/json"), 400)
     assert_error(client.post("/api/v1/push/subscribe", {"ingest_key": "pk_wrong", "uuid": "x", "token": "t"},
                              content_type="application/json"), 401)
+
+
+@pytest.mark.parametrize("body", [b"[" * 50_000 + b"]" * 50_000, b'{"uuid": "\\ud800", "token": "t"}', b"[1, 2]"])
+def test_plain_json_views_refuse_what_the_api_parser_refuses(client, shop, body):
+    # The storefront's push subscription is a plain Django view (no DRF parser): nested past the
+    # recursion limit, a lone surrogate or a non-object is the sender's mistake, not a 500.
+    res = client.post(f"/api/v1/push/subscribe?key={shop.ingest_key}", body, content_type="application/json")
+    assert_error(res, 400, "parse_error")

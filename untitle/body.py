@@ -70,6 +70,21 @@ def body_dict(request) -> dict:
     raise BodyError(_("요청 본문은 JSON 객체({...})여야 합니다."))
 
 
+def json_object(raw: bytes) -> dict:
+    """The JSON object of a plain Django view's body (the storefront's push subscription, a test
+    device), under the same rules as the API's parser: not JSON, not an object, nested past the
+    recursion limit or holding a lone surrogate is a 400 ``parse_error``; empty reads as {}."""
+    import json
+
+    try:
+        data = json.loads(raw or b"{}")
+    except (ValueError, RecursionError):
+        data = None
+    if not isinstance(data, dict) or lone_surrogate_in(data):
+        raise BodyError(_("JSON 객체를 보내 주세요."), code=CommonCode.PARSE_ERROR)
+    return data
+
+
 def optional_text(data: dict, name: str) -> str | None:
     """A string field that may be absent or null (``None``); any other JSON type is a 400 naming it."""
     value = data.get(name)
