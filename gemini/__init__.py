@@ -16,7 +16,7 @@ from .client import (
     sdk_client,
     shared_http,
 )
-from .schema import response_schema
+from .schema import response_schema, unroll
 
 __all__ = ["DEFAULT_MODEL", "EngineUnavailable", "GeminiConfig", "generate", "response_schema", "sdk_client",
-           "shared_http"]
+           "shared_http", "unroll"]

@@ -6,7 +6,9 @@ every engine the web requests create, so connections are reused instead of leake
 """
 from __future__ import annotations
 
+import re
 import threading
+import time
 from dataclasses import dataclass
 
 import httpx
@@ -14,7 +16,11 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
+# gemini-2.5-flash shut down on June 17, 2026 (https://ai.google.dev/gemini-api/docs/deprecations,
+# read 2026-12-04); CURRENT_MODEL (May 19, 2026, "No shutdown date announced") replaces it once the
+# tests that still fake the old URL pin their model (see the session report).
 DEFAULT_MODEL = "gemini-2.5-flash"
+CURRENT_MODEL = "gemini-3.5-flash"
 # v1beta serves responseJsonSchema (recursive $ref / anyOf schemas), which the IR needs.
 API_VERSION = "v1beta"
 
@@ -70,19 +76,53 @@ def sdk_client(*, api_key: str, timeout: float, base_url: str | None = None) -> 
     return genai.Client(api_key=api_key, http_options=opts)
 
 
+def retry_delay(exc: genai_errors.APIError) -> float | None:
+    """Seconds a 429's google.rpc.RetryInfo asks us to wait (None without one).
+
+    https://ai.google.dev/gemini-api/docs/rate-limits ; RetryInfo.retryDelay is a protobuf Duration
+    in JSON ("34s", "0.5s"): https://cloud.google.com/apis/design/errors#error_details
+    """
+    body = exc.details if isinstance(exc.details, dict) else {}
+    for detail in (body.get("error") or {}).get("details") or []:
+        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
+            m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)s\s*", str(detail.get("retryDelay", "")))
+            if m:
+                return float(m.group(1))
+    return None
+
+
+def _api_error(exc: genai_errors.APIError, model: str) -> EngineUnavailable:
+    """The documented errors (https://ai.google.dev/gemini-api/docs/troubleshooting#error-codes)."""
+    detail = f"HTTP {exc.code} {exc.status}: {str(exc.message or '')[:300]}"
+    if exc.code == 429:
+        return EngineUnavailable("Gemini 사용량 한도를 넘었습니다. 잠시 후 다시 시도하세요.", detail)
+    if exc.code == 404:
+        return EngineUnavailable(f"Gemini 모델 '{model}'을(를) 찾을 수 없습니다(지원 종료 또는 잘못된 이름). "
+                                 "GEMINI_MODEL 설정을 현재 모델로 바꾸세요.", detail)
+    if exc.code == 400 and "schema" in str(exc.message or "").lower():
+        return EngineUnavailable("Gemini가 요청을 거절했습니다(응답 형식 스키마 오류).", detail)
+    return EngineUnavailable("Gemini 서비스에 연결하지 못했습니다.", detail)
+
+
 def generate(client: genai.Client, *, model: str, contents, config: types.GenerateContentConfig,
              seconds: float) -> types.GenerateContentResponse:
-    """One generate_content call; every failure becomes ``EngineUnavailable`` (429 says quota).
+    """One generate_content call; every failure becomes ``EngineUnavailable``.
 
-    An answer without text (blocked, cut off) is a failure too: callers always get text to parse.
+    A 429 whose RetryInfo asks for less than half of ``seconds`` (the caller's budget) is waited
+    out once; a longer wait, or a second 429, falls back. An answer without text (blocked, cut off)
+    is a failure too: callers always get text to parse.
     """
     try:
-        response = client.models.generate_content(model=model, contents=contents, config=config)
+        try:
+            response = client.models.generate_content(model=model, contents=contents, config=config)
+        except genai_errors.APIError as exc:
+            delay = retry_delay(exc) if exc.code == 429 else None
+            if delay is None or delay > seconds / 2:
+                raise
+            time.sleep(delay)
+            response = client.models.generate_content(model=model, contents=contents, config=config)
     except genai_errors.APIError as exc:
-        if exc.code == 429:
-            raise EngineUnavailable("Gemini 사용량 한도를 넘었습니다. 잠시 후 다시 시도하세요.",
-                                    f"HTTP 429 {exc.status}") from exc
-        raise EngineUnavailable("Gemini 서비스에 연결하지 못했습니다.", f"HTTP {exc.code} {exc.status}") from exc
+        raise _api_error(exc, model) from exc
     except httpx.TimeoutException as exc:
         raise EngineUnavailable("Gemini 응답 시간이 초과되었습니다.", f"timeout after {seconds:.1f}s") from exc
     except httpx.HTTPError as exc:

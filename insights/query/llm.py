@@ -17,7 +17,7 @@ from google.genai import types
 from pydantic import ValidationError
 
 from events import catalog
-from gemini import DEFAULT_MODEL, EngineUnavailable, generate, response_schema, sdk_client
+from gemini import DEFAULT_MODEL, EngineUnavailable, generate, response_schema, sdk_client, unroll
 from insights.query.ir import EVENT_NAMES, VIEW_PAIRS, Query, cannot_answer
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,9 @@ def _event_catalog_text() -> str:
 
 
 _DROPPED_KEYWORDS = ("discriminator", "default", "title", "maxLength")
+# Group / Not nesting levels the sent schema allows. The evaluation sets need 2 (and[X, not Y]);
+# 4 leaves room for and[X, not(or[A, B])] and one more. Deeper IRs still validate in pydantic.
+MAX_NESTING = 4
 
 
 def _gemini_schema() -> dict:
@@ -85,9 +88,10 @@ def _gemini_schema() -> dict:
 
     Besides what ``gemini.response_schema`` always drops, OpenAPI's ``discriminator`` and
     ``maxLength`` go too (unsupported keywords are silently ignored at best). Pydantic still
-    validates the answer against the full model.
+    validates the answer against the full model. Not.item and Group.items are required and
+    recursive, which the API refuses (400): the recursion is unrolled to ``MAX_NESTING`` levels.
     """
-    return response_schema(Query.model_json_schema(), drop=_DROPPED_KEYWORDS)
+    return unroll(response_schema(Query.model_json_schema(), drop=_DROPPED_KEYWORDS), depth=MAX_NESTING)
 
 
 def build_prompt(question: str, *, today: date, timezone: str, context: dict | None = None) -> str:

@@ -53,8 +53,11 @@ SYSTEM_INSTRUCTION = """\
 - 스키마에 없는 필드를 만들지 말고 설명이나 마크다운 없이 JSON만 답해.
 """
 
-# Plans' answer schema has no oneOf / const, so this only drops what the API does not take.
-_DROPPED = ("title", "default")
+# Plans' answer schema has no oneOf / const, so this only drops what the API does not take:
+# minLength / maxLength are not in responseJsonSchema's supported list
+# (https://ai.google.dev/api/generate-content#generationconfig); the prompt states the lengths and
+# pydantic still enforces them on the answer.
+_DROPPED = ("title", "default", "minLength", "maxLength")
 # What a marketer reads as the fallback reason when the quota runs out (shown on the page and in
 # the API's fallback_reason): the plans page has always said it this way.
 QUOTA_MESSAGE = "Gemini 사용량 한도를 넘었습니다."

@@ -15,9 +15,10 @@ from plans.engine import context, offline
 from plans.engine.llm import GeminiPlanEngine, ModelOutputInvalid, build_prompt
 from plans.engine.occasions import occasions_near
 from plans.engine.validate import grounding_from
+from tests.fakes import gemini as gemini_fake
 
-MODEL = "gemini-2.5-flash"
-URL = f"https://generativelanguage.googleapis.com/v1beta/models/{MODEL}:generateContent"
+MODEL = "gemini-3.5-flash"  # a model the deprecations page does not retire
+URL = gemini_fake.url(MODEL)
 DAY = date(2026, 11, 5)
 
 
@@ -53,7 +54,7 @@ def engine():
 @respx.mock
 def test_a_valid_answer_is_returned_and_the_request_carries_schema_and_grounding(setup):
     prompt, g, good = setup
-    route = respx.post(URL).mock(return_value=httpx.Response(200, json=body(good)))
+    route = respx.post(URL).mock(side_effect=gemini_fake.serve(httpx.Response(200, json=body(good))))
     answer = engine().recommend(prompt, g)
     assert answer.plans[0].title == "빼빼로데이 펫 간식 타임특가"
     assert route.call_count == 1
@@ -71,8 +72,8 @@ def test_a_valid_answer_is_returned_and_the_request_carries_schema_and_grounding
 def test_five_plans_are_sent_back_with_the_errors_once_and_the_corrected_answer_wins(setup):
     prompt, g, good = setup
     five = dict(good, plans=good["plans"][:5])
-    route = respx.post(URL).mock(side_effect=[httpx.Response(200, json=body(five)),
-                                              httpx.Response(200, json=body(good))])
+    route = respx.post(URL).mock(side_effect=gemini_fake.serve(httpx.Response(200, json=body(five)),
+                                              httpx.Response(200, json=body(good))))
     answer = engine().recommend(prompt, g)
     assert len(answer.plans) == 6 and route.call_count == 2
     retry = json.loads(route.calls[1].request.content)["contents"]
@@ -85,7 +86,7 @@ def test_an_out_of_band_cost_twice_gives_up_after_one_retry(setup):
     prompt, g, good = setup
     bad = json.loads(json.dumps(good))
     bad["plans"][2]["cost"] = 2_400_000     # medium above its 150-180만 band
-    route = respx.post(URL).mock(return_value=httpx.Response(200, json=body(bad)))
+    route = respx.post(URL).mock(side_effect=gemini_fake.serve(httpx.Response(200, json=body(bad))))
     with pytest.raises(ModelOutputInvalid) as exc:
         engine().recommend(prompt, g)
     assert route.call_count == 2
@@ -98,7 +99,7 @@ def test_made_up_numbers_outside_the_retrieved_figures_are_rejected(setup):
     prompt, g, good = setup
     bad = json.loads(json.dumps(good))
     bad["plans"][0]["roi"] = 4000
-    respx.post(URL).mock(return_value=httpx.Response(200, json=body(bad)))
+    respx.post(URL).mock(side_effect=gemini_fake.serve(httpx.Response(200, json=body(bad))))
     with pytest.raises(ModelOutputInvalid) as exc:
         engine().recommend(prompt, g)
     assert any("참고 사례 범위" in e for e in exc.value.errors)
@@ -107,8 +108,8 @@ def test_made_up_numbers_outside_the_retrieved_figures_are_rejected(setup):
 @respx.mock
 def test_rate_limit_and_server_errors_are_engine_unavailable(setup):
     prompt, g, _ = setup
-    respx.post(URL).mock(return_value=httpx.Response(
-        429, json={"error": {"code": 429, "message": "Resource has been exhausted", "status": "RESOURCE_EXHAUSTED"}}))
+    respx.post(URL).mock(side_effect=gemini_fake.serve(httpx.Response(
+        429, json={"error": {"code": 429, "message": "Resource has been exhausted", "status": "RESOURCE_EXHAUSTED"}})))
     with pytest.raises(EngineUnavailable) as exc:
         engine().recommend(prompt, g)
     assert "한도" in exc.value.message

@@ -13,11 +13,17 @@ import httpx
 import pytest
 import respx
 
-from insights.query.ir import Query
-from insights.query.llm import EngineUnavailable, GeminiEngine, ModelOutputInvalid, build_prompt
+import jsonschema
+import yaml
 
-MODEL = "gemini-2.5-flash"
-URL = f"https://generativelanguage.googleapis.com/v1beta/models/{MODEL}:generateContent"
+from gemini import response_schema
+from insights.query import parser_ko
+from insights.query.ir import Query
+from insights.query.llm import EngineUnavailable, GeminiEngine, ModelOutputInvalid, build_prompt, schema_json
+from tests.fakes import gemini as gemini_fake
+
+MODEL = "gemini-3.5-flash"  # a model the deprecations page does not retire
+URL = gemini_fake.url(MODEL)
 TODAY = date(2025, 8, 9)
 
 AUDIENCE = {
@@ -64,7 +70,7 @@ def ask(e, question="8월 1일부터 8일까지 3번 상품을 두 번 이상 �
 
 @respx.mock
 def test_valid_answer_becomes_the_ir_and_the_request_is_constrained_to_its_schema():
-    route = respx.post(URL).mock(return_value=httpx.Response(200, json=body(AUDIENCE)))
+    route = respx.post(URL).mock(side_effect=gemini_fake.serve(httpx.Response(200, json=body(AUDIENCE))))
     q = ask(engine())
     assert isinstance(q, Query) and q.kind == "A"
     assert q.audience.filters.product_id == ["3"] and q.audience.count.value == 2
@@ -98,10 +104,10 @@ def test_the_prompt_carries_the_shops_vocabulary_and_nothing_else():
 
 @respx.mock
 def test_invalid_answer_is_corrected_with_the_validation_errors_fed_back():
-    route = respx.post(URL).mock(side_effect=[
+    route = respx.post(URL).mock(side_effect=gemini_fake.serve(
         httpx.Response(200, json=body(INVALID)),
         httpx.Response(200, json=body(AUDIENCE)),
-    ])
+    ))
     e = engine()
     q = ask(e)
     assert q.kind == "A" and e.calls == 2
@@ -117,10 +123,10 @@ def test_invalid_answer_is_corrected_with_the_validation_errors_fed_back():
 def test_an_answer_our_compiler_refuses_is_corrected_with_its_message():
     revenue_of_big_orders = {"kind": "B", "aggregate": {"metric": "revenue", "event": {
         "event": "order_complete", "filters": {"order_total": {"gte": 100000}}}}}
-    route = respx.post(URL).mock(side_effect=[
+    route = respx.post(URL).mock(side_effect=gemini_fake.serve(
         httpx.Response(200, json=body(revenue_of_big_orders)),
         httpx.Response(200, json=body({"kind": "B", "aggregate": {"metric": "revenue"}})),
-    ])
+    ))
     q = ask(engine(), "어제 매출")
     assert q.aggregate.metric == "revenue" and q.aggregate.event is None
     feedback = json.loads(route.calls[1].request.content)["contents"][2]["parts"][0]["text"]
@@ -129,18 +135,18 @@ def test_an_answer_our_compiler_refuses_is_corrected_with_its_message():
 
 @respx.mock
 def test_broken_json_is_also_corrected():
-    respx.post(URL).mock(side_effect=[
+    respx.post(URL).mock(side_effect=gemini_fake.serve(
         httpx.Response(200, json=body(None, text='{"kind": "A", "audience": ')),
         httpx.Response(200, json=body({"kind": "C", "reason": "나이 정보는 수집하지 않습니다.",
                                        "suggestion": "최근 7일 구매한 방문자"})),
-    ])
+    ))
     q = ask(engine(), "30대 여성 고객")
     assert q.kind == "C" and "나이" in q.reason
 
 
 @respx.mock
 def test_three_invalid_answers_give_up_after_two_corrections():
-    route = respx.post(URL).mock(return_value=httpx.Response(200, json=body(INVALID)))
+    route = respx.post(URL).mock(side_effect=gemini_fake.serve(httpx.Response(200, json=body(INVALID))))
     with pytest.raises(ModelOutputInvalid) as info:
         ask(engine())
     assert route.call_count == 3
@@ -253,3 +259,70 @@ def test_corrections_share_one_time_budget():
 def test_no_key_means_unavailable():
     with pytest.raises(EngineUnavailable):
         GeminiEngine(api_key="")
+
+
+# ---------------------------------------------------------------- what the real API accepts
+
+def _eval_irs():
+    for name in ("questions.yaml", "questions_holdout.yaml"):
+        data = yaml.safe_load(open(f"insights/eval/{name}", encoding="utf-8"))
+        for item in data["questions"]:
+            q = parser_ko.parse(item["q"], today=data["today"])
+            yield item["q"], q.model_dump(mode="json", exclude_none=True)
+
+
+def test_the_sent_schema_is_within_the_documented_subset_and_has_no_required_ref_loop():
+    sent = json.loads(schema_json())
+    assert gemini_fake.schema_problems(sent) == []
+    # the schema before unrolling is what the API refused with "ref loop of required fields"
+    old = response_schema(Query.model_json_schema(), drop=("discriminator", "default", "title", "maxLength"))
+    assert any("ref loop of required fields" in p for p in gemini_fake.schema_problems(old))
+
+
+def test_every_ir_of_the_evaluation_sets_fits_the_unrolled_schema():
+    validator = jsonschema.Draft202012Validator(json.loads(schema_json()))
+    nested = 0
+    for question, ir in _eval_irs():
+        errors = [e.message for e in validator.iter_errors(ir)]
+        assert errors == [], (question, errors[:3])
+        nested += '"type": "not"' in json.dumps(ir)
+    assert nested >= 5  # the negations (and[X, not Y]) are among them
+
+
+@respx.mock
+def test_the_fake_refuses_the_old_schema_and_a_retired_model(monkeypatch):
+    import insights.query.llm as llm
+
+    respx.post(URL).mock(side_effect=gemini_fake.serve(httpx.Response(200, json=body(AUDIENCE))))
+    old = response_schema(Query.model_json_schema(), drop=("discriminator", "default", "title", "maxLength"))
+    monkeypatch.setattr(llm, "_gemini_schema", lambda: old)
+    with pytest.raises(EngineUnavailable) as info:
+        ask(engine())
+    assert "거절" in info.value.message and "400" in info.value.detail
+    monkeypatch.undo()
+
+    retired = gemini_fake.url("gemini-2.5-flash")
+    respx.post(retired).mock(side_effect=gemini_fake.serve(httpx.Response(200, json=body(AUDIENCE))))
+    with pytest.raises(EngineUnavailable) as info:
+        ask(GeminiEngine(api_key="test-key", model="gemini-2.5-flash"))
+    assert "gemini-2.5-flash" in info.value.message and "GEMINI_MODEL" in info.value.message
+
+
+@respx.mock
+def test_a_429_with_retry_info_waits_the_told_delay_once_then_answers():
+    route = respx.post(URL).mock(side_effect=gemini_fake.serve(
+        gemini_fake.rate_limited("0.2s"), httpx.Response(200, json=body(AUDIENCE))))
+    started = time.monotonic()
+    q = ask(engine())
+    assert q.kind == "A" and route.call_count == 2
+    assert time.monotonic() - started >= 0.2
+
+
+@respx.mock
+def test_a_429_asking_for_longer_than_the_budget_falls_back_at_once():
+    route = respx.post(URL).mock(side_effect=gemini_fake.serve(gemini_fake.rate_limited("60s")))
+    started = time.monotonic()
+    with pytest.raises(EngineUnavailable) as info:
+        ask(engine())
+    assert route.call_count == 1 and time.monotonic() - started < 2
+    assert "한도" in info.value.message
