@@ -17,10 +17,8 @@ from google.genai import errors as genai_errors
 from google.genai import types
 
 # gemini-2.5-flash shut down on June 17, 2026 (https://ai.google.dev/gemini-api/docs/deprecations,
-# read 2026-12-04); CURRENT_MODEL (May 19, 2026, "No shutdown date announced") replaces it once the
-# tests that still fake the old URL pin their model (see the session report).
-DEFAULT_MODEL = "gemini-2.5-flash"
-CURRENT_MODEL = "gemini-3.5-flash"
+# read 2026-12-04): its successor there, listed from May 19, 2026 with "No shutdown date announced".
+DEFAULT_MODEL = "gemini-3.5-flash"
 # v1beta serves responseJsonSchema (recursive $ref / anyOf schemas), which the IR needs.
 API_VERSION = "v1beta"
 

@@ -25,7 +25,7 @@ from tests.factories import make_member
 pytestmark = pytest.mark.django_db
 
 AT = datetime(2025, 9, 30, 6, 0, tzinfo=timezone.utc)     # 15:00 in Seoul
-GEMINI_URL = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent"
+GEMINI_URL = "https://generativelanguage.googleapis.com/v1beta/models/gemini-3.5-flash:generateContent"
 COLUMNS = ["event_id", "client_id", "uuid", "event_type", "product_id", "category_id", "keyword", "order_id",
            "created_at"]
 
@@ -173,7 +173,7 @@ def _gemini_body(text: str) -> dict:
 
 @respx.mock
 def test_gemini_explanations_are_cached_per_series_and_bucket_and_count_the_calls_saved(shop, settings):
-    settings.GEMINI_API_KEY, settings.GEMINI_MODEL = "test-key", "gemini-2.5-flash"
+    settings.GEMINI_API_KEY, settings.GEMINI_MODEL = "test-key", "gemini-3.5-flash"
     cache.clear()
     gemini = respx.post(GEMINI_URL).mock(return_value=httpx.Response(
         200, json=_gemini_body("상품 7 조회가 캠페인 cmp-1 클릭으로 늘었습니다.")))

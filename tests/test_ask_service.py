@@ -130,7 +130,7 @@ def test_today_defaults_to_the_shops_local_date(shop):
 
 # --- Gemini, faked at the HTTP layer -----------------------------------------------------
 
-GEMINI_URL = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent"
+GEMINI_URL = "https://generativelanguage.googleapis.com/v1beta/models/gemini-3.5-flash:generateContent"
 
 
 def gemini_body(payload: dict) -> dict:
@@ -140,7 +140,7 @@ def gemini_body(payload: dict) -> dict:
         "candidates": [{"content": {"parts": [{"text": json.dumps(payload, ensure_ascii=False)}], "role": "model"},
                         "finishReason": "STOP", "index": 0}],
         "usageMetadata": {"promptTokenCount": 2841, "candidatesTokenCount": 61, "totalTokenCount": 3120},
-        "modelVersion": "gemini-2.5-flash",
+        "modelVersion": "gemini-3.5-flash",
         "responseId": "mYCXaPqKDeC_1MkPy4qX4Ac",
     }
 
@@ -151,7 +151,7 @@ def test_gemini_answer_is_compiled_and_run(shop, other_shop, settings):
 
     import json
 
-    settings.GEMINI_API_KEY, settings.GEMINI_MODEL = "test-key", "gemini-2.5-flash"
+    settings.GEMINI_API_KEY, settings.GEMINI_MODEL = "test-key", "gemini-3.5-flash"
     mine = product_viewers(shop, 2)
     product_viewers(shop, 1, product="77", day=shop.today())  # this week's vocabulary
     product_viewers(other_shop, 1, product="4242", day=other_shop.today())

@@ -12,7 +12,7 @@ from customers.models import CustomerProfile, SegmentMove
 from tenants.models import AuditEntry
 from tests.customers_support import cancel, behaviour, orders, shop_population
 
-GEMINI_URL = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent"
+GEMINI_URL = "https://generativelanguage.googleapis.com/v1beta/models/gemini-3.5-flash:generateContent"
 
 
 @pytest.fixture
@@ -138,7 +138,7 @@ def test_unknown_customer_and_off_topic_questions(shop, population):
 
 def _gemini(text):
     return {"candidates": [{"content": {"parts": [{"text": text}], "role": "model"}, "finishReason": "STOP",
-                            "index": 0}], "modelVersion": "gemini-2.5-flash"}
+                            "index": 0}], "modelVersion": "gemini-3.5-flash"}
 
 
 def test_gemini_may_reword_but_never_change_numbers(shop, population, settings):

@@ -195,13 +195,13 @@ def test_eval_ask_cleanup_removes_only_the_evaluation_shop(seeded, capsys):
 @respx.mock
 def test_eval_ask_scores_gemini_through_its_http_api(seeded, capsys):
     answer = {"kind": "B", "window": {"type": "default"}, "aggregate": {"metric": "visitors"}}
-    respx.post("https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent").mock(
+    respx.post("https://generativelanguage.googleapis.com/v1beta/models/gemini-3.5-flash:generateContent").mock(
         return_value=httpx.Response(200, json={
             "candidates": [{"content": {"parts": [{"text": json.dumps(answer)}], "role": "model"},
                             "finishReason": "STOP", "index": 0}],
             "usageMetadata": {"promptTokenCount": 2500, "candidatesTokenCount": 30, "totalTokenCount": 2530},
-            "modelVersion": "gemini-2.5-flash"}))
-    with override_settings(GEMINI_API_KEY="test-key", GEMINI_MODEL="gemini-2.5-flash"):
+            "modelVersion": "gemini-3.5-flash"}))
+    with override_settings(GEMINI_API_KEY="test-key", GEMINI_MODEL="gemini-3.5-flash"):
         call_command("eval_ask", "--engine", "gemini", "--format", "json", "--visitors", "40",
                      "--client-id", str(CID), "--only", "b01,b20")
     rep = json.loads(capsys.readouterr().out)["reports"][0]

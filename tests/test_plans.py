@@ -24,7 +24,7 @@ from tests.factories import make_client
 
 pytestmark = pytest.mark.django_db
 
-MODEL = "gemini-2.5-flash"
+MODEL = "gemini-3.5-flash"
 URL = f"https://generativelanguage.googleapis.com/v1beta/models/{MODEL}:generateContent"
 DAY = "2026-11-05"
 KEYS = [cell_key(b, c) for b, c in CELLS]

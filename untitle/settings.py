@@ -258,7 +258,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # Gemini (the `gemini` package): no key = every engine answers offline.
 GEMINI_API_KEY = env("GEMINI_API_KEY", default="")
-GEMINI_MODEL = env("GEMINI_MODEL", default="gemini-2.5-flash")
+GEMINI_MODEL = env("GEMINI_MODEL", default="gemini-3.5-flash")  # 2.5-flash shut down 2026-06-17 (gemini/client.py)
 # Empty = Google's endpoint; a URL points our real client at a proxy or a local fake.
 GEMINI_BASE_URL = env("GEMINI_BASE_URL", default="") or None
 # Seconds one request may take; corrections of one answer share twice that.
