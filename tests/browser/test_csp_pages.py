@@ -3,6 +3,7 @@ Playwright's eval-based helpers): no violation on any page of the walk, and the 
 out of inline code still works (language switch, confirm before removing a member, the alert chart,
 the customer and events charts)."""
 import pytest
+from playwright.sync_api import expect
 
 from alerts import services
 from alerts.models import Alert
@@ -66,6 +67,7 @@ def test_pages_work_with_the_policy_enforced(strict_page, shop):
 
     # The language switch (onchange= moved to base.js).
     page.select_option("#lang-select", "en")
-    page.wait_for_load_state()
-    assert page.locator("html").get_attribute("lang") == "en"
+    # The change submits a form: wait for the page it leads to, not the one already loaded
+    # (wait_for_load_state() returned at once when the navigation had not started yet).
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     assert page.violations == []
