@@ -101,29 +101,26 @@ def encrypted_fields() -> list[tuple[type[models.Model], list[str]]]:
 # Raw SQL on purpose: in a migration the historical model's field is either still plain text or
 # already decrypting, and neither reads a column holding both kinds of value.
 
-def encrypt_column(schema_editor, *, table: str, column: str) -> int:
-    """Encrypt every non-empty plaintext value of ``table.column`` (tokens already there are kept)."""
+def _rewrite_column(schema_editor, *, table: str, column: str, to_tokens: bool) -> int:
+    """Rewrite the non-empty values of ``table.column`` that are not yet in the wanted form."""
     conn = schema_editor.connection
     qn = conn.ops.quote_name
     n = 0
     with conn.cursor() as cur:
         cur.execute(f"SELECT id, {qn(column)} FROM {qn(table)} WHERE {qn(column)} <> ''")
         for pk, value in cur.fetchall():
-            if value and not is_token(value):
-                cur.execute(f"UPDATE {qn(table)} SET {qn(column)} = %s WHERE id = %s", [encrypt(value), pk])
+            if value and is_token(value) != to_tokens:
+                cur.execute(f"UPDATE {qn(table)} SET {qn(column)} = %s WHERE id = %s",
+                            [encrypt(value) if to_tokens else decrypt(value), pk])
                 n += 1
     return n
+
+
+def encrypt_column(schema_editor, *, table: str, column: str) -> int:
+    """Encrypt every non-empty plaintext value of ``table.column`` (tokens already there are kept)."""
+    return _rewrite_column(schema_editor, table=table, column=column, to_tokens=True)
 
 
 def decrypt_column(schema_editor, *, table: str, column: str) -> int:
     """The way back: tokens of ``table.column`` replaced by their plain values."""
-    conn = schema_editor.connection
-    qn = conn.ops.quote_name
-    n = 0
-    with conn.cursor() as cur:
-        cur.execute(f"SELECT id, {qn(column)} FROM {qn(table)} WHERE {qn(column)} <> ''")
-        for pk, value in cur.fetchall():
-            if value and is_token(value):
-                cur.execute(f"UPDATE {qn(table)} SET {qn(column)} = %s WHERE id = %s", [decrypt(value), pk])
-                n += 1
-    return n
+    return _rewrite_column(schema_editor, table=table, column=column, to_tokens=False)

@@ -255,5 +255,5 @@ def _redacted(url: str) -> str:
     try:
         u = httpx.URL(url)
         return f"{u.scheme}://{u.host}:{u.port or ''}"
-    except Exception:
+    except (httpx.InvalidURL, TypeError, ValueError):
         return "?"
